@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Exchange-on-demand DMA for Xen PV domains: build, boot and test driver.
+#
+#   make run     build if needed, boot Xen + dom0, run the demonstration
+#   make check   host tests, kernel build, guest suite under Xen, static checks
+#
+# Everything generated goes under $(OUT) (default: build/).
+
+PROJ     := $(CURDIR)
+OUT      ?= $(PROJ)/build
+DEB_LINUX_VERSION ?= 6.12.117-1~deb12u1
+LINUX_TARBALL ?= /usr/src/linux-source-6.12.tar.xz
+# KSRC: use another (unpacked) 6.12 tree as the base instead of Debian's
+KSRC     ?=
+KTREE    := $(OUT)/linux
+KOBJ     := $(OUT)/obj-dom0
+JOBS     ?= $(shell nproc)
+TESTBED  := $(PROJ)/tools/testing/xen-dom0
+HOSTTEST := $(PROJ)/tools/testing/xen-exchange
+CCACHE   := $(shell command -v ccache 2>/dev/null)
+KMAKE    := $(MAKE) -C $(KTREE) O=$(KOBJ) -j$(JOBS) $(if $(CCACHE),CC="ccache gcc")
+BZIMAGE  := $(KOBJ)/arch/x86/boot/bzImage
+INITRD   := $(OUT)/initramfs.cpio.gz
+XEN      := $(OUT)/xen-4.17.gz.elf
+FRAGS    := $(KTREE)/arch/x86/configs/xen.config $(KTREE)/kernel/configs/xen_dom0_test.config
+
+DEB_PACKAGES := linux-source-6.12=$(DEB_LINUX_VERSION) xen-hypervisor-4.17-amd64 \
+	qemu-system-x86 busybox-static ccache sparse coccinelle flex bison libelf-dev \
+	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl
+
+.PHONY: all deps source apply config kernel initramfs run check host-test \
+	guest-test static-check clean distclean help
+all: kernel
+
+help:
+	@sed -n '3,10p' Makefile
+
+deps: $(OUT)/.deps
+$(OUT)/.deps:
+	@mkdir -p $(OUT)
+	$(TESTBED)/phase.sh deps $(TESTBED)/install-deps.sh $(DEB_PACKAGES)
+	@touch $@
+
+# The pristine base, unpacked once, recorded as a git repository.
+source: $(KTREE)/.base-ok
+$(KTREE)/.base-ok: | $(OUT)/.deps
+	@mkdir -p $(OUT)
+ifeq ($(KSRC),)
+	$(TESTBED)/phase.sh unpack $(TESTBED)/unpack-base.sh $(LINUX_TARBALL) $(KTREE)
+else
+	$(TESTBED)/phase.sh unpack $(TESTBED)/unpack-base.sh $(KSRC) $(KTREE)
+endif
+	@touch $@
+
+# Our new files plus patches/ as commits on top of the base.
+apply: source
+	@$(TESTBED)/apply-series.sh $(PROJ) $(KTREE)
+
+config: apply
+	@$(TESTBED)/phase.sh config $(TESTBED)/mkconfig.sh $(KTREE) $(KOBJ) "$(KMAKE)" $(FRAGS)
+
+kernel: config
+	$(TESTBED)/phase.sh kernel $(KMAKE) bzImage
+
+initramfs: kernel
+	$(TESTBED)/phase.sh initramfs $(TESTBED)/mkinitramfs.sh $(KTREE) $(KOBJ) $(OUT)/initramfs $(INITRD)
+
+$(XEN): | $(OUT)/.deps
+	zcat /boot/xen-4.17-amd64.gz > $@.tmp && mv $@.tmp $@
+
+host-test:
+	$(TESTBED)/phase.sh host-test $(MAKE) -C $(HOSTTEST) OUT=$(OUT)/host-test
+
+# The guest suite under Xen; MODE=check or MODE=demo
+guest-test: initramfs $(XEN)
+	$(TESTBED)/phase.sh guest $(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) \
+		--initrd $(INITRD) --log $(OUT)/logs/guest-check.log --mode check
+
+static-check: apply
+	$(TESTBED)/phase.sh static $(TESTBED)/static-check.sh $(PROJ) $(KTREE) $(KOBJ) "$(KMAKE)"
+
+run: initramfs $(XEN)
+	$(TESTBED)/phase.sh run $(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) \
+		--initrd $(INITRD) --log $(OUT)/logs/run.log --mode demo
+
+check: deps
+	@rm -f $(OUT)/results.txt; mkdir -p $(OUT)
+	-@$(MAKE) --no-print-directory host-test
+	-@$(MAKE) --no-print-directory guest-test
+	-@$(MAKE) --no-print-directory static-check
+	@$(TESTBED)/summary.sh $(OUT)/results.txt
+
+clean:
+	rm -rf $(KOBJ) $(OUT)/initramfs $(INITRD) $(OUT)/logs $(OUT)/host-test
+
+distclean:
+	rm -rf $(OUT)

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the guest scripts: KTAP output and backend controls.
+XDX=/sys/kernel/debug/xen_dma_exchange
+SWIOTLB=/sys/kernel/debug/swiotlb
+T=0
+FAILED=0
+
+ktap_plan() { echo "KTAP version 1"; echo "1..$1"; }
+# ktap_result <rc> <name>
+ktap_result() {
+	T=$((T + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $T $2"; else echo "not ok $T $2"; FAILED=$((FAILED + 1)); fi
+}
+diag() { echo "# $*"; }
+# run_test <name> <function>: run a shell function, prefix its output as diagnostics
+run_test() {
+	name=$1; shift
+	"$@" > /tmp/t.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/t.out
+	ktap_result $rc "$name"
+}
+stat_get() { sed -n "s/^$1 //p" $XDX/stats; }
+stats_reset() { echo 0 > $XDX/stats; }
+xdx_enable() { echo "$1" > /sys/module/xen_dma_exchange/parameters/enable; }
+# dev_limit <pci-dev> <bits>: test-only cap of the device's bus DMA limit (0 = none)
+dev_limit() { echo "$1 $2" > $XDX/dev_dma_limit; }
+pci_dev_by_id() { # vendor device
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat $d/vendor)" = "$1" ] && [ "$(cat $d/device)" = "$2" ] && { basename $d; return 0; }
+	done
+	return 1
+}
+nvme_pci() { basename "$(readlink -f /sys/block/nvme0n1/device/device)"; }
+bench_bind() {
+	dev=$(pci_dev_by_id 0x1b36 0x0005) || return 1
+	[ -e /sys/bus/pci/drivers/dma_map_benchmark/$dev ] && { echo $dev; return 0; }
+	echo dma_map_benchmark > /sys/bus/pci/devices/$dev/driver_override
+	[ -e /sys/bus/pci/devices/$dev/driver ] && echo $dev > /sys/bus/pci/devices/$dev/driver/unbind
+	echo $dev > /sys/bus/pci/drivers/dma_map_benchmark/bind || return 1
+	echo $dev
+}

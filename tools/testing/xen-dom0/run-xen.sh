@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Xen 4.17 with our kernel as PV dom0 in QEMU (TCG), run the guest
+# suite, keep the full console log, and turn the guest verdict into the exit
+# status.  Options:
+#   --xen F --kernel F --initrd F --log F   inputs and the console log
+#   --mode check|demo|shell                 what the guest's /init runs
+#   --timeout S (default 900)  --mem M (default 6G)  --dom0-mem M (1024M)
+#   --append "..."                          extra dom0 kernel parameters
+#   --xen-append "..."                      extra Xen parameters
+set -uo pipefail
+timeout=900 mem=6G dom0mem=1024M mode=check append="" xappend=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--xen) xen=$2 ;; --kernel) kernel=$2 ;; --initrd) initrd=$2 ;;
+	--log) log=$2 ;; --mode) mode=$2 ;; --timeout) timeout=$2 ;;
+	--mem) mem=$2 ;; --dom0-mem) dom0mem=$2 ;; --append) append=$2 ;;
+	--xen-append) xappend=$2 ;;
+	*) echo "run-xen: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift 2
+done
+logdir=$(dirname "$log"); mkdir -p "$logdir"
+disk=$logdir/nvme.img
+[ -f "$disk" ] || truncate -s 64M "$disk"
+results=${RESULTS:-}
+
+xen_args="console=com1 com1=115200,8n1 dom0_mem=$dom0mem,max:$dom0mem dom0_max_vcpus=2 loglvl=all guest_loglvl=all $xappend"
+dom0_args="console=hvc0 earlyprintk=xen xdx.mode=$mode $append"
+qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max,-smap -smp 2 -m "$mem"
+	-display none -no-reboot
+	-kernel "$xen" -append "$xen_args"
+	-initrd "$kernel $dom0_args,$initrd"
+	-drive file="$disk",if=none,id=nvm,format=raw,cache=unsafe
+	-device nvme,serial=xdx0001,drive=nvm
+	-netdev user,id=n0 -device e1000e,netdev=n0
+	-device pci-testdev)
+
+echo "run-xen: ${qemu[*]}" > "$log"
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+start=$(date +%s)
+"${qemu[@]}" -serial file:"$log.console" -monitor none &
+qpid=$!
+verdict=""
+while kill -0 $qpid 2>/dev/null; do
+	if grep -q "XDX-VERDICT:" "$log.console" 2>/dev/null; then
+		sleep 3   # let poweroff finish; QEMU exits by itself
+		break
+	fi
+	if [ $(( $(date +%s) - start )) -ge "$timeout" ]; then
+		echo "run-xen: timeout after ${timeout}s" | tee -a "$log"
+		break
+	fi
+	sleep 1
+done
+kill $qpid 2>/dev/null; wait $qpid 2>/dev/null
+tr -d '\r' < "$log.console" >> "$log"; rm -f "$log.console"
+verdict=$(sed -n 's/.*XDX-VERDICT: \([A-Z]*\).*/\1/p' "$log" | tail -1)
+echo "run-xen: guest verdict ${verdict:-none} after $(( $(date +%s) - start ))s; log: $log"
+# Guest KTAP results (our suite) -> results file
+if [ -n "$results" ]; then
+	sed -E 's/^\((XEN|d0)\) //' "$log" | grep -E '^(not )?ok [0-9]+ ' |
+		sed -E 's/^(not ok|ok) [0-9]+ (.*)/\1 - guest \2/' >> "$results"
+fi
+[ "$verdict" = PASS ]
