@@ -18,8 +18,10 @@ KOBJ     := $(OUT)/obj-dom0
 JOBS     ?= $(shell nproc)
 TESTBED  := $(PROJ)/tools/testing/xen-dom0
 HOSTTEST := $(PROJ)/tools/testing/xen-exchange
-CCACHE   := $(shell command -v ccache 2>/dev/null)
-KMAKE    := $(MAKE) -C $(KTREE) O=$(KOBJ) -j$(JOBS) $(if $(CCACHE),CC="ccache gcc")
+# ccache, when installed, through Debian's masquerade directory
+export PATH := $(if $(wildcard /usr/lib/ccache/gcc),/usr/lib/ccache:)$(PATH)
+export RESULTS := $(OUT)/results.txt
+KMAKE    := $(MAKE) -C $(KTREE) O=$(KOBJ) -j$(JOBS)
 BZIMAGE  := $(KOBJ)/arch/x86/boot/bzImage
 INITRD   := $(OUT)/initramfs.cpio.gz
 XEN      := $(OUT)/xen-4.17.gz.elf
@@ -29,7 +31,7 @@ DEB_PACKAGES := linux-source-6.12=$(DEB_LINUX_VERSION) xen-hypervisor-4.17-amd64
 	qemu-system-x86 busybox-static ccache sparse coccinelle flex bison libelf-dev \
 	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl
 
-.PHONY: all deps source apply config kernel initramfs run check host-test \
+.PHONY: all deps source apply config kernel initramfs run check host-test xen shell \
 	guest-test static-check clean distclean help
 all: kernel
 
@@ -66,11 +68,17 @@ kernel: config
 initramfs: kernel
 	$(TESTBED)/phase.sh initramfs $(TESTBED)/mkinitramfs.sh $(KTREE) $(KOBJ) $(OUT)/initramfs $(INITRD)
 
+xen: $(XEN)
 $(XEN): | $(OUT)/.deps
 	zcat /boot/xen-4.17-amd64.gz > $@.tmp && mv $@.tmp $@
 
-host-test:
-	$(TESTBED)/phase.sh host-test $(MAKE) -C $(HOSTTEST) OUT=$(OUT)/host-test
+# Host harness: KTAP to build/logs/host-test.ktap, one result line per case
+host-test: source
+	@mkdir -p $(OUT)/logs
+	$(TESTBED)/phase.sh host-test sh -c '$(MAKE) -s -C $(HOSTTEST) run OUT=$(OUT)/host-test \
+		> $(OUT)/logs/host-test.ktap 2>&1; rc=$$?; cat $(OUT)/logs/host-test.ktap; \
+		sed -nE "s/^(not ok|ok) [0-9]+ (.*)/\1 - \2/p" $(OUT)/logs/host-test.ktap >> $(RESULTS); \
+		exit $$rc'
 
 # The guest suite under Xen; MODE=check or MODE=demo
 guest-test: initramfs $(XEN)
@@ -83,6 +91,11 @@ static-check: apply
 run: initramfs $(XEN)
 	$(TESTBED)/phase.sh run $(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) \
 		--initrd $(INITRD) --log $(OUT)/logs/run.log --mode demo
+
+# Interactive: a busybox shell in dom0 on the serial console
+shell: initramfs $(XEN)
+	$(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) --initrd $(INITRD) \
+		--log $(OUT)/logs/shell.log --mode shell
 
 check: deps
 	@rm -f $(OUT)/results.txt; mkdir -p $(OUT)

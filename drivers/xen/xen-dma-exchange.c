@@ -12,7 +12,7 @@
  * (balloon, destroyed contiguous region, grant mapping) is dropped and never
  * used.  Whatever cannot be served goes to the swiotlb bounce pool as before.
  *
- * See Documentation/driver-api/xen/dma-exchange.rst.
+ * See Documentation/core-api/xen-dma-exchange.rst.
  */
 #define pr_fmt(fmt) "xen_dma_exchange: " fmt
 

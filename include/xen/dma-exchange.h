@@ -7,7 +7,7 @@
  * that fail that test and are exclusively owned by the caller are made
  * machine contiguous in place (XENMEM_exchange), remembered in a region
  * cache and mapped directly from then on; everything else still bounces.
- * See Documentation/driver-api/xen/dma-exchange.rst.
+ * See Documentation/core-api/xen-dma-exchange.rst.
  */
 #ifndef _XEN_DMA_EXCHANGE_H
 #define _XEN_DMA_EXCHANGE_H

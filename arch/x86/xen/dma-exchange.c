@@ -13,6 +13,7 @@
 
 #include <linux/gfp.h>
 #include <linux/init.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>

@@ -60,9 +60,13 @@ while read -r patch newfiles; do
 		git_k commit-tree "$tree_id" -p "$head")
 done < "$proj/patches/series"
 
-git_k update-ref refs/heads/series "$head"
 unset GIT_INDEX_FILE
-if [ "$(git_k rev-parse -q --verify HEAD || true)" != "$head" ]; then
-	git_k checkout -q -f series
+# Check out detached, so that moving the "series" branch never moves HEAD
+# without updating the work tree.
+cur=$(git_k rev-parse -q --verify HEAD || true)
+git_k checkout -q --detach 2>/dev/null || true
+git_k update-ref refs/heads/series "$head"
+if [ "$cur" != "$head" ] || [ -n "$(git_k status --porcelain --untracked-files=no)" ]; then
+	git_k checkout -q -f --detach "$head"
 fi
 echo "apply-series: $(git_k rev-list --count base..series) commits on base ($(git_k rev-parse --short series))"
