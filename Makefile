@@ -31,7 +31,7 @@ DEB_PACKAGES := linux-source-6.12=$(DEB_LINUX_VERSION) xen-hypervisor-4.17-amd64
 	qemu-system-x86 busybox-static ccache sparse coccinelle flex bison libelf-dev \
 	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl
 
-.PHONY: all deps source apply config kernel initramfs run check host-test xen shell \
+.PHONY: all deps source apply config kernel initramfs run check host-test xen shell series \
 	guest-test static-check clean distclean help
 all: kernel
 
@@ -104,8 +104,22 @@ check: deps
 	-@$(MAKE) --no-print-directory static-check
 	@$(TESTBED)/summary.sh $(OUT)/results.txt
 
+# The series as mail: format-patch of base..series with a cover letter
+series: apply
+	rm -rf $(OUT)/series
+	git -C $(KTREE) format-patch -q --cover-letter -o $(OUT)/series base..series
+	python3 $(TESTBED)/fill-cover-letter.py $(PROJ)/patches/cover-letter.txt $(OUT)/series/0000-cover-letter.patch
+	@ls $(OUT)/series; sed -n '/^---$$/,$$p' $(OUT)/series/0000-cover-letter.patch | head -40
+
 clean:
 	rm -rf $(KOBJ) $(OUT)/initramfs $(INITRD) $(OUT)/logs $(OUT)/host-test
 
-distclean:
+dist# The series as mail: format-patch of base..series with a cover letter
+series: apply
+	rm -rf $(OUT)/series
+	git -C $(KTREE) format-patch -q --cover-letter -o $(OUT)/series base..series
+	python3 $(TESTBED)/fill-cover-letter.py $(PROJ)/patches/cover-letter.txt $(OUT)/series/0000-cover-letter.patch
+	@ls $(OUT)/series; sed -n '/^---$$/,$$p' $(OUT)/series/0000-cover-letter.patch | head -40
+
+clean:
 	rm -rf $(OUT)

@@ -250,6 +250,7 @@ static struct kunit_suite xdx_test_suite = {
 	.init = xdx_test_init,
 	.test_cases = xdx_test_cases,
 };
+
 kunit_test_suite(xdx_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for Xen exchange-on-demand DMA");

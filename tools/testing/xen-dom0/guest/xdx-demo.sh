@@ -4,9 +4,9 @@
 # (32-bit mask) vs the direct path (64-bit mask), with the backend's counters.
 . /bin/xdx-lib.sh
 bench_bind >/dev/null || { echo "demo: no benchmark device"; exit 1; }
-lat() { # bits granule -> "map/unmap"
-	dma_map_benchmark -t 1 -s 2 -b "$1" -g "$2" -d 0 |
-		awk '/map latency/ {m=$4} /unmap latency/ {u=$4} END {gsub(/[^0-9.]/,"",m); gsub(/[^0-9.]/,"",u); print m "/" u}'
+lat() { # bits granule -> "map/unmap" in us, or "fails"
+	out=$(dma_map_benchmark -t 1 -s 2 -b "$1" -g "$2" -d 0 2>&1) || { echo fails; return; }
+	echo "$out" | sed -n 's/^average \(map\|unmap\) latency(us):\([0-9.]*\).*/\2/p' | paste -sd/
 }
 echo "XDX-TABLE: dma_map_benchmark -t 1 -s 2 -d 0, average map/unmap latency in us (QEMU TCG)"
 echo "XDX-TABLE: | granule | bounce-only 32-bit | exchange 32-bit | bytes bounced (ex) | hits/maps (ex) | direct 64-bit |"
