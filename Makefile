@@ -83,7 +83,8 @@ host-test: source
 # The guest suite under Xen; MODE=check or MODE=demo
 guest-test: initramfs $(XEN)
 	$(TESTBED)/phase.sh guest $(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) \
-		--initrd $(INITRD) --log $(OUT)/logs/guest-check.log --mode check
+		--initrd $(INITRD) --log $(OUT)/logs/guest-check.log --mode check \
+		--kunit-py $(KTREE)/tools/testing/kunit/kunit.py
 
 static-check: apply
 	$(TESTBED)/phase.sh static $(TESTBED)/static-check.sh $(PROJ) $(KTREE) $(KOBJ) "$(KMAKE)"

@@ -9,14 +9,16 @@
 #   --timeout S (default 900)  --mem M (default 6G)  --dom0-mem M (1024M)
 #   --append "..."                          extra dom0 kernel parameters
 #   --xen-append "..."                      extra Xen parameters
+#   --kunit-py F   parse the guest's KTAP report with kunit.py as well
 set -uo pipefail
-timeout=900 mem=6G dom0mem=1024M mode=check append="" xappend=""
+timeout=900 mem=6G dom0mem=1024M mode=check append="" xappend="" kunitpy=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--xen) xen=$2 ;; --kernel) kernel=$2 ;; --initrd) initrd=$2 ;;
 	--log) log=$2 ;; --mode) mode=$2 ;; --timeout) timeout=$2 ;;
 	--mem) mem=$2 ;; --dom0-mem) dom0mem=$2 ;; --append) append=$2 ;;
 	--xen-append) xappend=$2 ;;
+	--kunit-py) kunitpy=$2 ;;
 	*) echo "run-xen: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -65,4 +67,18 @@ if [ -n "$results" ]; then
 	sed -E 's/^\((XEN|d0)\) //' "$log" | grep -E '^(not )?ok [0-9]+ ' |
 		sed -E 's/^(not ok|ok) [0-9]+ (.*)/\1 - guest \2/' >> "$results"
 fi
-[ "$verdict" = PASS ]
+# The guest's KTAP report (our suite, KUnit suites nested) through kunit.py
+ktap_ok=0
+if [ -n "$kunitpy" ] && [ "$mode" = check ]; then
+	sed -E 's/^\((XEN|d0)\) //' "$log" | grep -v '^\[' |
+		awk '/^KTAP version 1$/ {buf=""; on=1} on {buf=buf $0 "\n"} END {printf "%s", buf}' \
+		> "$log.ktap"
+	python3 "$kunitpy" parse < "$log.ktap" > "$log.kunit-parse" 2>&1
+	ktap_ok=$?
+	tail -5 "$log.kunit-parse"
+	if [ -n "$results" ]; then
+		[ $ktap_ok -eq 0 ] && echo "ok - guest ktap_report_parses" >> "$results" ||
+			echo "not ok - guest ktap_report_parses" >> "$results"
+	fi
+fi
+[ "$verdict" = PASS ] && [ $ktap_ok -eq 0 ]
