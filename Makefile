@@ -115,12 +115,5 @@ series: apply
 clean:
 	rm -rf $(KOBJ) $(OUT)/initramfs $(INITRD) $(OUT)/logs $(OUT)/host-test
 
-dist# The series as mail: format-patch of base..series with a cover letter
-series: apply
-	rm -rf $(OUT)/series
-	git -C $(KTREE) format-patch -q --cover-letter -o $(OUT)/series base..series
-	python3 $(TESTBED)/fill-cover-letter.py $(PROJ)/patches/cover-letter.txt $(OUT)/series/0000-cover-letter.patch
-	@ls $(OUT)/series; sed -n '/^---$$/,$$p' $(OUT)/series/0000-cover-letter.patch | head -40
-
-clean:
+distclean:
 	rm -rf $(OUT)

@@ -70,15 +70,28 @@ static bool xdx_pages_high(struct page *page, unsigned int order)
 	return true;
 }
 
+/*
+ * An allocation whose frames are all above 4 GiB.  Memory freed by earlier
+ * cases may already be exchanged low, so hold on to such blocks while
+ * trying again, then give them back.
+ */
 static struct page *xdx_alloc_high(struct kunit *test, unsigned int order)
 {
-	struct page *page = alloc_pages(GFP_KERNEL, order);
+	struct page *held[16], *page = NULL;
+	int i, n = 0;
 
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	if (!xdx_pages_high(page, order)) {
-		__free_pages(page, order);
-		kunit_skip(test, "allocation already below 4 GiB");
+	while (n < ARRAY_SIZE(held)) {
+		page = alloc_pages(GFP_KERNEL, order);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		if (xdx_pages_high(page, order))
+			break;
+		held[n++] = page;
+		page = NULL;
 	}
+	for (i = 0; i < n; i++)
+		__free_pages(held[i], order);
+	if (!page)
+		kunit_skip(test, "no allocation above 4 GiB");
 	return page;
 }
 
