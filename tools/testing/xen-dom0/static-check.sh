@@ -48,10 +48,33 @@ grep -E "warning|error" "$logdir/w1.log"
 [ $s -eq 0 ] && ! grep -qE "warning|error" "$logdir/w1.log"
 gate w1_build $?
 
-# Coccinelle, every semantic patch in report mode, on our objects
-$kmake C=2 CHECK="$ktree/scripts/coccicheck" MODE=report $objs > "$logdir/coccicheck.log" 2>&1
-s=$?
-grep -E "$(echo $files | tr ' ' '|')" "$logdir/coccicheck.log" | grep -vE "^  CHECK"
-[ $s -eq 0 ] && ! grep -E "$(echo $files | tr ' ' '|')" "$logdir/coccicheck.log" | grep -vqE "^  CHECK"
+# Coccinelle: every semantic patch of the tree in report mode, one at a time,
+# on our objects.  Debian's spatch has no OCaml scripting; the few semantic
+# patches that need it are listed as skipped.
+: > "$logdir/coccicheck.log"
+cocci_inc="-I$ktree/arch/x86/include -I$kobj/arch/x86/include/generated -I$ktree/include \
+-I$kobj/include -I$ktree/arch/x86/include/uapi -I$kobj/arch/x86/include/generated/uapi \
+-I$ktree/include/uapi -I$kobj/include/generated/uapi -include $ktree/include/linux/compiler-version.h \
+-include $ktree/include/linux/kconfig.h"
+s=0; ran=0
+for cocci in $(find "$ktree/scripts/coccinelle" -name '*.cocci' | sort); do
+	if grep -q "script:ocaml\|script: ocaml" "$cocci"; then
+		echo "skipped (needs OCaml): ${cocci#$ktree/}" >> "$logdir/coccicheck.log"
+		continue
+	fi
+	ran=$((ran + 1))
+	for f in $files; do
+		case $f in *.c) ;; *) continue ;; esac
+		# what kbuild's "make C=2 CHECK=scripts/coccicheck" passes, minus kbuild
+		C=2 MODE=report COCCI="$cocci" srctree="$ktree" LINUXINCLUDE="$cocci_inc" \
+			"$ktree/scripts/coccicheck" "$ktree/$f" >> "$logdir/coccicheck.log" 2>&1 ||
+			{ echo "failed: $cocci on $f" >> "$logdir/coccicheck.log"; s=1; }
+	done
+done
+findings=$(grep -E "$(echo $files | tr ' ' '|')" "$logdir/coccicheck.log" |
+	grep -vE "^(/usr/bin/spatch|failed:) ")
+echo "coccicheck: $ran semantic patches run, $(grep -c '^skipped' "$logdir/coccicheck.log") skipped"
+[ -n "$findings" ] && echo "$findings"
+[ $s -eq 0 ] && [ -z "$findings" ]
 gate coccicheck $?
 exit $rc
