@@ -92,6 +92,8 @@ static-check: apply
 run: initramfs $(XEN)
 	$(TESTBED)/phase.sh run $(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) \
 		--initrd $(INITRD) --log $(OUT)/logs/run.log --mode demo
+	@grep "XDX-TABLE" $(OUT)/logs/run.log | sed 's/^XDX-TABLE: //'
+	@echo "full console log: $(OUT)/logs/run.log"
 
 # Interactive: a busybox shell in dom0 on the serial console
 shell: initramfs $(XEN)
