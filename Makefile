@@ -31,7 +31,7 @@ DEB_PACKAGES := linux-source-6.12=$(DEB_LINUX_VERSION) xen-hypervisor-4.17-amd64
 	qemu-system-x86 busybox-static ccache sparse coccinelle flex bison libelf-dev \
 	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl
 
-.PHONY: all deps source apply config kernel initramfs run check host-test xen shell series \
+.PHONY: all deps source apply config kernel initramfs run check host-test xen shell series refresh-patches \
 	guest-test static-check clean distclean help
 all: kernel
 
@@ -106,6 +106,10 @@ check: deps
 	-@$(MAKE) --no-print-directory guest-test
 	-@$(MAKE) --no-print-directory static-check
 	@$(TESTBED)/summary.sh $(OUT)/results.txt
+
+# Re-derive the patches' hunks (and MAINTAINERS lines for new files)
+refresh-patches: source
+	python3 $(TESTBED)/refresh-patches.py $(PROJ) $(KTREE)
 
 # The series as mail: format-patch of base..series with a cover letter
 series: apply

@@ -35,6 +35,9 @@
 
 #include "xen-dma-exchange.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/xen_dma_exchange.h>
+
 /* Tunables; see the parameter descriptions below. */
 static bool xdx_enable = true;
 static unsigned int xdx_max_order = XEN_DMA_EXCHANGE_MAX_ORDER;
@@ -117,10 +120,12 @@ static bool xdx_region_less(struct rb_node *a, const struct rb_node *b)
 }
 
 /* Caller holds xdx_lock. */
-static void xdx_region_erase(struct xdx_region *r)
+static void xdx_region_erase(struct xdx_region *r, const char *why)
 {
 	unsigned long bytes = PAGE_SIZE << r->order;
 
+	trace_xen_dma_exchange_invalidate(r->pfn, r->order, why);
+	xdx_count(XDX_INVALIDATIONS, 1);
 	rb_erase(&r->node, &xdx_regions);
 	xdx_cached_bytes -= bytes;
 	if (r->low)
@@ -157,10 +162,8 @@ static void xdx_region_insert(struct xdx_region *new)
 	unsigned long bytes = PAGE_SIZE << new->order;
 	struct xdx_region *old;
 
-	while ((old = xdx_region_overlap(new->pfn, last))) {
-		xdx_region_erase(old);
-		xdx_count(XDX_INVALIDATIONS, 1);
-	}
+	while ((old = xdx_region_overlap(new->pfn, last)))
+		xdx_region_erase(old, "replaced");
 	rb_add(&new->node, &xdx_regions, xdx_region_less);
 	xdx_cached_bytes += bytes;
 	if (new->low)
@@ -179,10 +182,8 @@ static void xdx_region_invalidate(unsigned long pfn, unsigned long start)
 	spin_lock_irqsave(&xdx_lock, flags);
 	r = rb_entry_safe(rb_find(&pfn, &xdx_regions, xdx_region_cmp),
 			  struct xdx_region, node);
-	if (r && r->pfn == start) {
-		xdx_region_erase(r);
-		xdx_count(XDX_INVALIDATIONS, 1);
-	}
+	if (r && r->pfn == start)
+		xdx_region_erase(r, "stale");
 	spin_unlock_irqrestore(&xdx_lock, flags);
 }
 
@@ -250,6 +251,7 @@ bool xen_dma_exchange_lookup(struct device *dev, phys_addr_t phys, size_t size,
 
 	xdx_count(XDX_HITS, 1);
 	xdx_count(XDX_BYTES_IN_PLACE, size);
+	trace_xen_dma_exchange_hit(dev, phys, size, addr);
 	*dma = addr;
 	return true;
 }
@@ -349,32 +351,26 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	unsigned long pfn = PHYS_PFN(phys), flags;
 	struct xdx_region *r;
 	enum xdx_stat why;
-	unsigned int order = 0;
+	unsigned int order = 0, bits;
 	dma_addr_t maddr, addr;
 	bool low = false;
 
 	if (!size)
 		return false;
 	why = xdx_check(dev, phys, size, dir, &order, &low);
-	if (why != XDX_NR_STATS) {
-		xdx_count(why, 1);
-		return false;
-	}
-	if (should_fail(&fail_xen_dma_exchange, size)) {
-		xdx_count(XDX_FAIL_INJECTED, 1);
-		return false;
-	}
+	if (why != XDX_NR_STATS)
+		goto refuse;
+	why = XDX_FAIL_INJECTED;
+	if (should_fail(&fail_xen_dma_exchange, size))
+		goto refuse;
+	why = XDX_FAIL_NOMEM;
 	r = kzalloc(sizeof(*r), GFP_ATOMIC | __GFP_NOWARN);
-	if (!r) {
-		xdx_count(XDX_FAIL_NOMEM, 1);
-		return false;
-	}
-	if (xen_exchange_region_preserve(PFN_PHYS(pfn), order,
-					 fls64(xdx_dma_limit(dev)), &maddr)) {
-		xdx_count(XDX_FAIL_HYPERVISOR, 1);
-		kfree(r);
-		return false;
-	}
+	if (!r)
+		goto refuse;
+	why = XDX_FAIL_HYPERVISOR;
+	bits = fls64(xdx_dma_limit(dev));
+	if (xen_exchange_region_preserve(PFN_PHYS(pfn), order, bits, &maddr))
+		goto refuse_free;
 	r->pfn = pfn;
 	r->bfn = PHYS_PFN(maddr);
 	r->order = order;
@@ -383,11 +379,8 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	/* Trust but verify: the P2M must now describe what Xen returned. */
 	addr = phys_to_dma(dev, maddr + offset_in_page(phys));
 	if (!xdx_p2m_matches(pfn, pfn + (1UL << order) - 1, r->bfn) ||
-	    !dma_capable(dev, addr, size, true)) {
-		xdx_count(XDX_FAIL_HYPERVISOR, 1);
-		kfree(r);
-		return false;
-	}
+	    !dma_capable(dev, addr, size, true))
+		goto refuse_free;
 
 	spin_lock_irqsave(&xdx_lock, flags);
 	xdx_region_insert(r);
@@ -396,8 +389,16 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	xdx_count(XDX_EXCHANGES, 1);
 	xdx_count(XDX_BYTES_EXCHANGED, PAGE_SIZE << order);
 	xdx_count(XDX_BYTES_IN_PLACE, size);
+	trace_xen_dma_exchange_exchanged(dev, pfn, order, bits, maddr);
 	*dma = addr;
 	return true;
+
+refuse_free:
+	kfree(r);
+refuse:
+	xdx_count(why, 1);
+	trace_xen_dma_exchange_fallback(dev, phys, size, xdx_stat_names[why]);
+	return false;
 }
 
 /**
@@ -426,11 +427,10 @@ unsigned long xen_dma_exchange_forget_all(void)
 
 	spin_lock_irqsave(&xdx_lock, flags);
 	while ((node = rb_first(&xdx_regions))) {
-		xdx_region_erase(rb_entry(node, struct xdx_region, node));
+		xdx_region_erase(rb_entry(node, struct xdx_region, node), "flushed");
 		n++;
 	}
 	spin_unlock_irqrestore(&xdx_lock, flags);
-	xdx_count(XDX_INVALIDATIONS, n);
 	return n;
 }
 
