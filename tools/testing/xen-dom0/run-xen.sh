@@ -30,6 +30,8 @@ results=${RESULTS:-}
 
 xen_args="console=com1 com1=115200,8n1 dom0_mem=$dom0mem,max:$dom0mem dom0_max_vcpus=2 loglvl=all guest_loglvl=all $xappend"
 dom0_args="console=hvc0 earlyprintk=xen xdx.mode=$mode $append"
+# record the backend's trace events from boot on (the suite checks them)
+[ "$mode" = check ] && dom0_args="$dom0_args trace_event=xen_dma_exchange:*"
 qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max,-smap -smp 2 -m "$mem"
 	-display none -no-reboot
 	-kernel "$xen" -append "$xen_args"

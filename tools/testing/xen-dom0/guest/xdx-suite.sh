@@ -156,6 +156,25 @@ t_bench_exchange_fail_injected() {
 	[ "$(stat_get exchanges)" -eq 0 ]
 }
 
+# The tracepoints fire.  The events are enabled from boot
+# (trace_event=xen_dma_exchange:*), so the KUnit cases, which exchange, hit,
+# bounce and invalidate deterministically, have left one of each in the
+# buffer.  Turned off afterwards so later tests do not flood it.
+t_tracepoints() {
+	TR=/sys/kernel/tracing
+	[ -d $TR/events ] || mount -t tracefs tracefs $TR || return 1
+	[ -d $TR/events/xen_dma_exchange ] || { echo "no xen_dma_exchange events"; return 1; }
+	echo 0 > $TR/events/xen_dma_exchange/enable
+	rc=0
+	for e in hit exchanged fallback invalidate; do
+		n=$(grep -c "xen_dma_exchange_$e:" $TR/trace)
+		echo "xen_dma_exchange_$e: $n events"
+		grep -m1 "xen_dma_exchange_$e:" $TR/trace
+		[ "$n" -gt 0 ] || rc=1
+	done
+	return $rc
+}
+
 t_no_splats() {
 	if dmesg | grep -E "BUG:|WARNING:|Oops|general protection|Call Trace|DMA-API:"; then
 		return 1
@@ -163,10 +182,11 @@ t_no_splats() {
 	return 0
 }
 
-ktap_plan 11
+ktap_plan 12
 run_test xen_pv_dom0 t_pv_dom0
 kunit_subtests
 run_test bus_address_differs_from_pfn t_bus_ne_pfn
+run_test tracepoints_fire t_tracepoints
 # benchmark first, while dom0's memory is still all high and scattered
 run_test bench_mask32_bounce_only t_bench_bounce_only
 run_test bench_mask32_exchange_hits t_bench_exchange_hits
