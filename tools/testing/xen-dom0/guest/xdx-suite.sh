@@ -175,6 +175,36 @@ t_tracepoints() {
 	return $rc
 }
 
+# Balloon dom0 down and up between checksummed reads with a 32-bit limit:
+# frames of cached regions go back to Xen and come back different; no stale
+# region may be used (every hit is checked against the P2M).
+t_balloon() {
+	B=/sys/devices/system/xen_memory/xen_memory0
+	[ -f $B/target_kb ] || { echo "no balloon"; return 1; }
+	orig=$(cat $B/target_kb); rc=0
+	dev_limit "$(nvme_pci)" 32 || return 1
+	stats_reset
+	for cycle in 1 2; do
+		buffered_reads 32 || rc=1
+		echo $((orig - 262144)) > $B/target_kb
+		for i in $(seq 30); do
+			[ "$(cat $B/info/current_kb)" -le $((orig - 262144)) ] && break; sleep 1
+		done
+		echo "cycle $cycle: ballooned down to $(cat $B/info/current_kb) kB"
+		buffered_reads 32 || rc=1
+		echo $orig > $B/target_kb
+		for i in $(seq 30); do
+			[ "$(cat $B/info/current_kb)" -ge "$orig" ] && break; sleep 1
+		done
+		echo "cycle $cycle: back up to $(cat $B/info/current_kb) kB"
+	done
+	buffered_reads 32 || rc=1
+	dev_limit "$(nvme_pci)" 0
+	cat $XDX/stats
+	echo "stale hits caught (and not used): $(stat_get stale_hits_caught)"
+	return $rc
+}
+
 t_no_splats() {
 	if dmesg | grep -E "BUG:|WARNING:|Oops|general protection|Call Trace|DMA-API:"; then
 		return 1
@@ -182,7 +212,7 @@ t_no_splats() {
 	return 0
 }
 
-ktap_plan 12
+ktap_plan 13
 run_test xen_pv_dom0 t_pv_dom0
 kunit_subtests
 run_test bus_address_differs_from_pfn t_bus_ne_pfn
@@ -194,6 +224,7 @@ run_test bench_2m_4m_single_mappings t_bench_2m_4m_single
 run_test nvme_default_checksums t_nvme_default
 run_test nvme_mask32_bounce_only t_nvme_mask32_bounce
 run_test nvme_mask32_exchange t_nvme_mask32_exchange
+run_test balloon_down_up_checksums t_balloon
 run_test exchange_fail_injected_falls_back t_bench_exchange_fail_injected
 run_test no_kernel_splats t_no_splats
 echo "# xdx-suite: $T tests, $FAILED failed"
