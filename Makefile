@@ -116,7 +116,7 @@ series: apply
 	rm -rf $(OUT)/series
 	git -C $(KTREE) format-patch -q --cover-letter -o $(OUT)/series base..series
 	python3 $(TESTBED)/fill-cover-letter.py $(PROJ)/patches/cover-letter.txt $(OUT)/series/0000-cover-letter.patch
-	@ls $(OUT)/series; sed -n '/^---$$/,$$p' $(OUT)/series/0000-cover-letter.patch | head -40
+	@ls $(OUT)/series; tail -25 $(OUT)/series/0000-cover-letter.patch
 
 clean:
 	rm -rf $(KOBJ) $(OUT)/initramfs $(INITRD) $(OUT)/logs $(OUT)/host-test
