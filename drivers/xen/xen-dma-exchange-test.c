@@ -172,14 +172,13 @@ static void xdx_test_slab_buffer_bounces(struct kunit *test)
 	u64 bounced = xen_dma_exchange_stat(XDX_BOUNCES);
 	u64 shared = xen_dma_exchange_stat(XDX_SKIP_OWNER);
 	u64 ex = xen_dma_exchange_stat(XDX_EXCHANGES);
-	void *buf = kmalloc(2048, GFP_KERNEL);
+	/* a slab object; KUnit frees it when the case ends, however it ends */
+	void *buf = kunit_kmalloc(test, 2048, GFP_KERNEL);
 	dma_addr_t dma;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	if (!xdx_pages_high(virt_to_page(buf), 0)) {
-		kfree(buf);
+	if (!xdx_pages_high(virt_to_page(buf), 0))
 		kunit_skip(test, "slab page already below 4 GiB");
-	}
 	xdx_fill(buf, 2048, 0x11);
 	dma = dma_map_single(ctx->dev, buf, 2048, DMA_TO_DEVICE);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(ctx->dev, dma));
@@ -189,7 +188,6 @@ static void xdx_test_slab_buffer_bounces(struct kunit *test)
 	KUNIT_EXPECT_NE(test, PHYS_PFN(dma), xen_pfn_to_bfn_owned(PHYS_PFN(virt_to_phys(buf))));
 	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, 2048, 0x11));
 	dma_unmap_single(ctx->dev, dma, 2048, DMA_TO_DEVICE);
-	kfree(buf);
 }
 
 /* A region whose frames change under the cache must never be used. */

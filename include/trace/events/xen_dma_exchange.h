@@ -10,84 +10,72 @@
 
 /* A mapping served in place from a cached region. */
 TRACE_EVENT(xen_dma_exchange_hit,
-	TP_PROTO(struct device *dev, phys_addr_t phys, size_t size, dma_addr_t dma),
-	TP_ARGS(dev, phys, size, dma),
-	TP_STRUCT__entry(
-		__string(dev_name, dev_name(dev))
-		__field(u64, phys)
-		__field(size_t, size)
-		__field(u64, dma)
-	),
-	TP_fast_assign(
-		__assign_str(dev_name);
-		__entry->phys = phys;
-		__entry->size = size;
-		__entry->dma = dma;
-	),
-	TP_printk("dev=%s phys=%#llx size=%zu dma=%#llx", __get_str(dev_name),
-		  __entry->phys, __entry->size, __entry->dma)
+	    TP_PROTO(struct device *dev, phys_addr_t phys, size_t size,
+		     dma_addr_t dma),
+	    TP_ARGS(dev, phys, size, dma),
+	    TP_STRUCT__entry(__string(dev_name, dev_name(dev))
+			     __field(u64, phys)
+			     __field(size_t, size)
+			     __field(u64, dma)),
+	    TP_fast_assign(__assign_str(dev_name);
+			   __entry->phys = phys;
+			   __entry->size = size;
+			   __entry->dma = dma;),
+	    TP_printk("dev=%s phys=%#llx size=%zu dma=%#llx",
+		      __get_str(dev_name), __entry->phys, __entry->size,
+		      __entry->dma)
 );
 
 /* A region exchanged for machine-contiguous frames. */
 TRACE_EVENT(xen_dma_exchange_exchanged,
-	TP_PROTO(struct device *dev, unsigned long pfn, unsigned int order,
-		 unsigned int address_bits, u64 maddr),
-	TP_ARGS(dev, pfn, order, address_bits, maddr),
-	TP_STRUCT__entry(
-		__string(dev_name, dev_name(dev))
-		__field(unsigned long, pfn)
-		__field(unsigned int, order)
-		__field(unsigned int, address_bits)
-		__field(u64, maddr)
-	),
-	TP_fast_assign(
-		__assign_str(dev_name);
-		__entry->pfn = pfn;
-		__entry->order = order;
-		__entry->address_bits = address_bits;
-		__entry->maddr = maddr;
-	),
-	TP_printk("dev=%s pfn=%#lx order=%u bits=%u maddr=%#llx",
-		  __get_str(dev_name), __entry->pfn, __entry->order,
-		  __entry->address_bits, __entry->maddr)
+	    TP_PROTO(struct device *dev, unsigned long pfn, unsigned int order,
+		     unsigned int address_bits, u64 maddr),
+	    TP_ARGS(dev, pfn, order, address_bits, maddr),
+	    TP_STRUCT__entry(__string(dev_name, dev_name(dev))
+			     __field(unsigned long, pfn)
+			     __field(unsigned int, order)
+			     __field(unsigned int, address_bits)
+			     __field(u64, maddr)),
+	    TP_fast_assign(__assign_str(dev_name);
+			   __entry->pfn = pfn;
+			   __entry->order = order;
+			   __entry->address_bits = address_bits;
+			   __entry->maddr = maddr;),
+	    TP_printk("dev=%s pfn=%#lx order=%u bits=%u maddr=%#llx",
+		      __get_str(dev_name), __entry->pfn, __entry->order,
+		      __entry->address_bits, __entry->maddr)
 );
 
 /* A mapping left to swiotlb; @reason names the refusal or failure. */
 TRACE_EVENT(xen_dma_exchange_fallback,
-	TP_PROTO(struct device *dev, phys_addr_t phys, size_t size, const char *reason),
-	TP_ARGS(dev, phys, size, reason),
-	TP_STRUCT__entry(
-		__string(dev_name, dev_name(dev))
-		__field(u64, phys)
-		__field(size_t, size)
-		__string(reason, reason)
-	),
-	TP_fast_assign(
-		__assign_str(dev_name);
-		__entry->phys = phys;
-		__entry->size = size;
-		__assign_str(reason);
-	),
-	TP_printk("dev=%s phys=%#llx size=%zu reason=%s", __get_str(dev_name),
-		  __entry->phys, __entry->size, __get_str(reason))
+	    TP_PROTO(struct device *dev, phys_addr_t phys, size_t size,
+		     const char *reason),
+	    TP_ARGS(dev, phys, size, reason),
+	    TP_STRUCT__entry(__string(dev_name, dev_name(dev))
+			     __field(u64, phys)
+			     __field(size_t, size)
+			     __string(reason, reason)),
+	    TP_fast_assign(__assign_str(dev_name);
+			   __entry->phys = phys;
+			   __entry->size = size;
+			   __assign_str(reason);),
+	    TP_printk("dev=%s phys=%#llx size=%zu reason=%s",
+		      __get_str(dev_name), __entry->phys, __entry->size,
+		      __get_str(reason))
 );
 
 /* A cached region dropped: its frames changed, it was replaced or flushed. */
 TRACE_EVENT(xen_dma_exchange_invalidate,
-	TP_PROTO(unsigned long pfn, unsigned int order, const char *why),
-	TP_ARGS(pfn, order, why),
-	TP_STRUCT__entry(
-		__field(unsigned long, pfn)
-		__field(unsigned int, order)
-		__string(why, why)
-	),
-	TP_fast_assign(
-		__entry->pfn = pfn;
-		__entry->order = order;
-		__assign_str(why);
-	),
-	TP_printk("pfn=%#lx order=%u why=%s", __entry->pfn, __entry->order,
-		  __get_str(why))
+	    TP_PROTO(unsigned long pfn, unsigned int order, const char *why),
+	    TP_ARGS(pfn, order, why),
+	    TP_STRUCT__entry(__field(unsigned long, pfn)
+			     __field(unsigned int, order)
+			     __string(why, why)),
+	    TP_fast_assign(__entry->pfn = pfn;
+			   __entry->order = order;
+			   __assign_str(why);),
+	    TP_printk("pfn=%#lx order=%u why=%s", __entry->pfn, __entry->order,
+		      __get_str(why))
 );
 
 #endif /* _TRACE_XEN_DMA_EXCHANGE_H */
