@@ -25,6 +25,7 @@ KMAKE    := $(MAKE) -C $(KTREE) O=$(KOBJ) -j$(JOBS)
 BZIMAGE  := $(KOBJ)/arch/x86/boot/bzImage
 INITRD   := $(OUT)/initramfs.cpio.gz
 XEN      := $(OUT)/xen-4.17.gz.elf
+RUNXEN   = $(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) --initrd $(INITRD)
 FRAGS    := $(KTREE)/arch/x86/configs/xen.config $(KTREE)/kernel/configs/xen_dom0_test.config
 
 DEB_PACKAGES := linux-source-6.12=$(DEB_LINUX_VERSION) xen-hypervisor-4.17-amd64 \
@@ -82,23 +83,20 @@ host-test: source
 
 # The guest suite under Xen; MODE=check or MODE=demo
 guest-test: initramfs $(XEN)
-	$(TESTBED)/phase.sh guest $(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) \
-		--initrd $(INITRD) --log $(OUT)/logs/guest-check.log --mode check \
+	$(TESTBED)/phase.sh guest $(RUNXEN) --log $(OUT)/logs/guest-check.log --mode check \
 		--kunit-py $(KTREE)/tools/testing/kunit/kunit.py
 
 static-check: apply
 	$(TESTBED)/phase.sh static $(TESTBED)/static-check.sh $(PROJ) $(KTREE) $(KOBJ) "$(KMAKE)"
 
 run: initramfs $(XEN)
-	$(TESTBED)/phase.sh run $(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) \
-		--initrd $(INITRD) --log $(OUT)/logs/run.log --mode demo
+	$(TESTBED)/phase.sh run $(RUNXEN) --log $(OUT)/logs/run.log --mode demo
 	@grep "XDX-TABLE" $(OUT)/logs/run.log | sed 's/^XDX-TABLE: //'
 	@echo "full console log: $(OUT)/logs/run.log"
 
 # Interactive: a busybox shell in dom0 on the serial console
 shell: initramfs $(XEN)
-	$(TESTBED)/run-xen.sh --xen $(XEN) --kernel $(BZIMAGE) --initrd $(INITRD) \
-		--log $(OUT)/logs/shell.log --mode shell
+	$(RUNXEN) --log $(OUT)/logs/shell.log --mode shell
 
 check: deps
 	@rm -f $(OUT)/results.txt; mkdir -p $(OUT)
