@@ -3,7 +3,9 @@
 # Exchange-on-demand DMA for Xen PV domains: build, boot and test driver.
 #
 #   make run     build if needed, boot Xen + dom0, run the demonstration
-#   make check   host tests, kernel build, guest suite under Xen, static checks
+#   make check   host tests, kernel build, guest suite under Xen, a quick
+#                benchmark, static checks
+#   make bench   the benchmark matrix under Xen and without Xen: CSV, table, plot
 #
 # Everything generated goes under $(OUT) (default: build/).
 
@@ -30,10 +32,10 @@ FRAGS    := $(KTREE)/arch/x86/configs/xen.config $(KTREE)/kernel/configs/xen_dom
 
 DEB_PACKAGES := linux-source-6.12=$(DEB_LINUX_VERSION) xen-hypervisor-4.17-amd64 \
 	qemu-system-x86 busybox-static ccache sparse coccinelle flex bison libelf-dev \
-	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl
+	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl gcc-aarch64-linux-gnu gnuplot-nox
 
 .PHONY: all deps source apply config kernel initramfs run check host-test xen shell series refresh-patches \
-	guest-test static-check clean distclean help
+	guest-test static-check bench series-check config-check check-full debug-kernel debug-test clean distclean help
 all: kernel
 
 help:
@@ -94,6 +96,24 @@ run: initramfs $(XEN)
 	@grep "XDX-TABLE" $(OUT)/logs/run.log | sed 's/^XDX-TABLE: //'
 	@echo "full console log: $(OUT)/logs/run.log"
 
+# Benchmarks: the matrix under Xen with the backend off (booted with
+# xen_dma_exchange.enable=0) and on, and the same kernel booted without Xen,
+# one boot each; BENCH=quick for the short matrix, and
+# BENCH_ARGS="xdx.reps=N xdx.secs=N" to change repeats and run length.
+BENCH    ?= full
+BENCHOUT := $(OUT)/bench-$(BENCH)
+BENCHRUN  = --mode bench --timeout 3600 --append "xdx.bench=$(BENCH) $(BENCH_ARGS)
+bench: initramfs $(XEN)
+	@mkdir -p $(BENCHOUT)
+	$(TESTBED)/phase.sh bench-xen-off $(RUNXEN) --log $(BENCHOUT)/xen-off.log \
+		$(BENCHRUN) xdx.config=off xen_dma_exchange.enable=0"
+	$(TESTBED)/phase.sh bench-xen-on $(RUNXEN) --log $(BENCHOUT)/xen-on.log \
+		$(BENCHRUN) xdx.config=on"
+	$(TESTBED)/phase.sh bench-native $(TESTBED)/run-xen.sh --native 1 --kernel $(BZIMAGE) \
+		--initrd $(INITRD) --log $(BENCHOUT)/native.log $(BENCHRUN)"
+	$(TESTBED)/phase.sh bench-report python3 $(TESTBED)/bench-report.py $(BENCHOUT) \
+		$(BENCHOUT)/xen-off.log $(BENCHOUT)/xen-on.log $(BENCHOUT)/native.log
+
 # Interactive: a busybox shell in dom0 on the serial console
 shell: initramfs $(XEN)
 	$(RUNXEN) --log $(OUT)/logs/shell.log --mode shell
@@ -102,7 +122,40 @@ check: deps
 	@rm -f $(OUT)/results.txt; mkdir -p $(OUT)
 	-@$(MAKE) --no-print-directory host-test
 	-@$(MAKE) --no-print-directory guest-test
+	-@$(MAKE) --no-print-directory bench BENCH=quick
 	-@$(MAKE) --no-print-directory static-check
+	-@$(MAKE) --no-print-directory series-check
+	-@$(MAKE) --no-print-directory config-check
+	@$(TESTBED)/summary.sh $(OUT)/results.txt
+
+# Bisectability (a build after every patch), the option-off build and a
+# git am of the series onto a clean base, in the test-bed build directory
+series-check: kernel
+	$(TESTBED)/phase.sh series-check $(TESTBED)/series-check.sh $(KTREE) $(KOBJ) "$(KMAKE)"
+
+# CONFIG_XEN=n and arm64 builds of the directories holding our code and
+# hooks; check-full builds those kernels whole (an hour or more on 2 cores)
+config-check: apply
+	$(TESTBED)/phase.sh config-check $(TESTBED)/config-check.sh $(KTREE) $(OUT)
+
+# The debug kernel (lockdep, DMA-API debug, DEBUG_PAGEALLOC, KFENCE,
+# kmemleak, ...) in its own build directory, and the guest suite on it
+DKOBJ    := $(OUT)/obj-debug
+DKMAKE   := $(MAKE) -C $(KTREE) O=$(DKOBJ) -j$(JOBS)
+debug-kernel: apply
+	@$(TESTBED)/phase.sh debug-config $(TESTBED)/mkconfig.sh $(KTREE) $(DKOBJ) "$(DKMAKE)" \
+		$(FRAGS) $(KTREE)/kernel/configs/xen_dom0_debug.config
+	$(TESTBED)/phase.sh debug-kernel $(DKMAKE) bzImage
+debug-test: debug-kernel initramfs $(XEN)
+	$(TESTBED)/phase.sh debug-guest $(TESTBED)/run-xen.sh --xen $(XEN) \
+		--kernel $(DKOBJ)/arch/x86/boot/bzImage --initrd $(INITRD) \
+		--log $(OUT)/logs/debug-check.log --mode check --timeout 2400
+
+# Everything: make check, the debug kernel's guest suite, whole-kernel
+# XEN=n and arm64 builds (several hours on 2 cores)
+check-full: check
+	-@$(MAKE) --no-print-directory debug-test
+	-$(TESTBED)/phase.sh config-check-full $(TESTBED)/config-check.sh $(KTREE) $(OUT) full
 	@$(TESTBED)/summary.sh $(OUT)/results.txt
 
 # Re-derive the patches' hunks (and MAINTAINERS lines for new files)

@@ -40,6 +40,7 @@
 
 /* Tunables; see the parameter descriptions below. */
 static bool xdx_enable = true;
+static bool xdx_verify;
 static unsigned int xdx_max_order = XEN_DMA_EXCHANGE_MAX_ORDER;
 static unsigned long xdx_max_cached_mb = 256;
 static unsigned long xdx_low_budget_mb = 128;
@@ -83,6 +84,8 @@ static const char * const xdx_stat_names[XDX_NR_STATS] = {
 	[XDX_SKIP_OWNER]	= "skipped_shared_page",
 	[XDX_SKIP_FOREIGN]	= "skipped_foreign_frame",
 	[XDX_SKIP_BUDGET]	= "skipped_budget",
+	[XDX_VERIFIED]		= "verified_maps",
+	[XDX_VERIFY_FAILED]	= "verify_failures",
 };
 
 static inline void xdx_count(enum xdx_stat s, long v)
@@ -202,6 +205,37 @@ static u64 xdx_dma_limit(struct device *dev)
 	return min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
 }
 
+/*
+ * Verify mode (debug): before an in-place mapping is handed out, check it
+ * a second way, through Xen's M2P rather than the P2M the cache trusts:
+ * every machine frame of the bus range must belong to the matching page of
+ * the buffer, at the same offset, within the device's limit.  A failure is
+ * a bug; it is counted and reported, and the mapping bounces instead.
+ */
+static bool xdx_verify_ok(struct device *dev, phys_addr_t phys, size_t size,
+			  dma_addr_t addr)
+{
+	unsigned long pfn = PHYS_PFN(phys), last = PHYS_PFN(phys + size - 1);
+	phys_addr_t maddr = dma_to_phys(dev, addr);
+	unsigned long bfn = PHYS_PFN(maddr);
+
+	if (!READ_ONCE(xdx_verify))
+		return true;
+	xdx_count(XDX_VERIFIED, 1);
+	if (offset_in_page(maddr) != offset_in_page(phys) ||
+	    addr + size - 1 > xdx_dma_limit(dev))
+		goto bad;
+	for (; pfn <= last; pfn++, bfn++)
+		if (xen_bfn_to_pfn_m2p(bfn) != pfn)
+			goto bad;
+	return true;
+bad:
+	xdx_count(XDX_VERIFY_FAILED, 1);
+	pr_err_ratelimited("verify: %s: phys %pa+%zu at bus %pad does not match the M2P\n",
+			   dev_name(dev), &phys, size, &addr);
+	return false;
+}
+
 /**
  * xen_dma_exchange_lookup() - map a buffer from the region cache
  * @dev: the device
@@ -246,7 +280,8 @@ bool xen_dma_exchange_lookup(struct device *dev, phys_addr_t phys, size_t size,
 		return false;
 	}
 	addr = phys_to_dma(dev, PFN_PHYS(bfn) + offset_in_page(phys));
-	if (!dma_capable(dev, addr, size, true))
+	if (!dma_capable(dev, addr, size, true) ||
+	    !xdx_verify_ok(dev, phys, size, addr))
 		return false;
 
 	xdx_count(XDX_HITS, 1);
@@ -379,7 +414,8 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	/* Trust but verify: the P2M must now describe what Xen returned. */
 	addr = phys_to_dma(dev, maddr + offset_in_page(phys));
 	if (!xdx_p2m_matches(pfn, pfn + (1UL << order) - 1, r->bfn) ||
-	    !dma_capable(dev, addr, size, true))
+	    !dma_capable(dev, addr, size, true) ||
+	    !xdx_verify_ok(dev, phys, size, addr))
 		goto refuse_free;
 
 	spin_lock_irqsave(&xdx_lock, flags);
@@ -487,6 +523,8 @@ static const struct kernel_param_ops xdx_mb_ops = {
 
 module_param_named(enable, xdx_enable, bool, 0644);
 MODULE_PARM_DESC(enable, "Exchange buffers in place instead of bouncing (0 = upstream bounce-only)");
+module_param_named(verify, xdx_verify, bool, 0644);
+MODULE_PARM_DESC(verify, "Check every in-place mapping against Xen's M2P too (debug)");
 module_param_cb(max_order, &xdx_max_order_ops, &xdx_max_order, 0644);
 MODULE_PARM_DESC(max_order, "Largest exchange, as page order (0-10, default 10 = 4 MiB)");
 module_param_cb(max_cached_mb, &xdx_mb_ops, &xdx_max_cached_mb, 0644);

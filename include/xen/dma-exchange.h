@@ -51,6 +51,7 @@ static inline void xen_dma_exchange_bounced(struct device *dev, size_t size)
 int xen_exchange_region_preserve(phys_addr_t pstart, unsigned int order,
 				 unsigned int address_bits, dma_addr_t *dma);
 unsigned long xen_pfn_to_bfn_owned(unsigned long pfn);
+unsigned long xen_bfn_to_pfn_m2p(unsigned long bfn);
 int xen_exchange_setup(void);
 
 #endif /* _XEN_DMA_EXCHANGE_H */

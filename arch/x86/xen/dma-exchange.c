@@ -80,6 +80,22 @@ unsigned long xen_pfn_to_bfn_owned(unsigned long pfn)
 }
 
 /**
+ * xen_bfn_to_pfn_m2p() - the PFN Xen's machine-to-physical table names
+ * @bfn: machine frame number
+ *
+ * Reads the M2P only, independently of our P2M, so that it can cross-check
+ * what the P2M says (verify mode).
+ *
+ * Return: the PFN, or XEN_DMA_NO_FRAME if the M2P has no entry.
+ */
+unsigned long xen_bfn_to_pfn_m2p(unsigned long bfn)
+{
+	unsigned long pfn = mfn_to_pfn_no_overrides(bfn);
+
+	return (long)pfn < 0 ? XEN_DMA_NO_FRAME : pfn;
+}
+
+/**
  * xen_exchange_setup() - prepare content-preserving exchanges
  *
  * Allocates the scratch buffer and performs one exchange of the largest

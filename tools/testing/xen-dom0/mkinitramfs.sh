@@ -14,9 +14,14 @@ done
 cp "$ktree/include/linux/map_benchmark.h" "$work/inc/linux/"
 gcc -O2 -static -Wall -I"$work/inc" -o "$work/bin/dma_map_benchmark" \
 	"$ktree/tools/testing/selftests/dma/dma_map_benchmark.c"
+# guest-side helpers (xdx-grant uses the tree's gntalloc/gntdev uapi; those
+# headers are not run through headers_install, hence -D__user=) and the runner
+mkdir -p "$work/inc/xen"
+cp "$ktree"/include/uapi/xen/gntalloc.h "$ktree"/include/uapi/xen/gntdev.h "$work/inc/xen/"
+for tool in xdx-iocheck xdx-grant; do
+	gcc -O2 -static -Wall -Wextra -D__user= -I"$work/inc" -o "$work/bin/$tool" "$here/guest/$tool.c"
+done
 rm -rf "$work/inc"
-# guest-side helpers and the runner
-gcc -O2 -static -Wall -Wextra -o "$work/bin/xdx-iocheck" "$here/guest/xdx-iocheck.c"
 cp "$here/guest/init" "$work/init"
 cp "$here"/guest/*.sh "$work/bin/"
 chmod +x "$work/init" "$work"/bin/*.sh

@@ -10,8 +10,9 @@
 #   --append "..."                          extra dom0 kernel parameters
 #   --xen-append "..."                      extra Xen parameters
 #   --kunit-py F   parse the guest's KTAP report with kunit.py as well
+#   --native 1     boot the same kernel and initrd without Xen (reference)
 set -uo pipefail
-timeout=900 mem=6G dom0mem=1024M mode=check append="" xappend="" kunitpy=""
+timeout=900 mem=6G dom0mem=1024M mode=check append="" xappend="" kunitpy="" native=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--xen) xen=$2 ;; --kernel) kernel=$2 ;; --initrd) initrd=$2 ;;
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2 ;; --dom0-mem) dom0mem=$2 ;; --append) append=$2 ;;
 	--xen-append) xappend=$2 ;;
 	--kunit-py) kunitpy=$2 ;;
+	--native) native=$2 ;;
 	*) echo "run-xen: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -32,10 +34,14 @@ xen_args="console=com1 com1=115200,8n1 dom0_mem=$dom0mem,max:$dom0mem dom0_max_v
 dom0_args="console=hvc0 earlyprintk=xen xdx.mode=$mode $append"
 # record the backend's trace events from boot on (the suite checks them)
 [ "$mode" = check ] && dom0_args="$dom0_args trace_event=xen_dma_exchange:*"
+if [ "$native" = 1 ]; then
+	boot=(-kernel "$kernel" -initrd "$initrd"
+	      -append "console=ttyS0 xdx.mode=$mode $append")
+else
+	boot=(-kernel "$xen" -append "$xen_args" -initrd "$kernel $dom0_args,$initrd")
+fi
 qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max,-smap -smp 2 -m "$mem"
-	-display none -no-reboot
-	-kernel "$xen" -append "$xen_args"
-	-initrd "$kernel $dom0_args,$initrd"
+	-display none -no-reboot "${boot[@]}"
 	-drive file="$disk",if=none,id=nvm,format=raw,cache=unsafe
 	-device nvme,serial=xdx0001,drive=nvm
 	-netdev user,id=n0 -device e1000e,netdev=n0

@@ -8,8 +8,10 @@ set -uo pipefail
 proj=$1 ktree=$2 kobj=$3 kmake=$4
 results=${RESULTS:-/dev/null}
 logdir=$(dirname "$kobj")/logs/static; mkdir -p "$logdir"
-# our C files (new ones, plus the upstream file we hook into)
-files=$(cd "$proj" && git ls-files 'arch/*.c' 'drivers/*.c' 'include/*.h' 'drivers/*.h')
+# our kernel C files: the new ones, plus the upstream ones our patches touch
+files=$( (cd "$proj" && git ls-files 'arch/*.c' 'drivers/*.c' 'include/*.h' 'drivers/*.h'
+	sed -n 's|^diff --git a/\([^ ]*\) .*|\1|p' patches/*.patch) |
+	grep -E '^(arch|drivers|kernel|include)/.*\.[ch]$' | sort -u)
 objs=$(for f in $files; do case $f in *.c) echo "${f%.c}.o" ;; esac; done)
 rc=0
 gate() { # name status
@@ -48,15 +50,17 @@ grep -E "warning|error" "$logdir/w1.log"
 [ $s -eq 0 ] && ! grep -qE "warning|error" "$logdir/w1.log"
 gate w1_build $?
 
-# Coccinelle: every semantic patch of the tree in report mode, one at a time,
-# on our objects.  Debian's spatch has no OCaml scripting; the few semantic
+# Coccinelle: every semantic patch of the tree in report mode, one run per
+# semantic patch and file.  Debian's spatch has no OCaml scripting; the few semantic
 # patches that need it are listed as skipped.
 : > "$logdir/coccicheck.log"
 cocci_inc="-I$ktree/arch/x86/include -I$kobj/arch/x86/include/generated -I$ktree/include \
 -I$kobj/include -I$ktree/arch/x86/include/uapi -I$kobj/arch/x86/include/generated/uapi \
 -I$ktree/include/uapi -I$kobj/include/generated/uapi -include $ktree/include/linux/compiler-version.h \
 -include $ktree/include/linux/kconfig.h"
-s=0; ran=0
+export ktree cocci_inc
+rm -rf "$logdir/cocci"; mkdir -p "$logdir/cocci"
+ran=0
 for cocci in $(find "$ktree/scripts/coccinelle" -name '*.cocci' | sort); do
 	if grep -q "script:ocaml\|script: ocaml" "$cocci"; then
 		echo "skipped (needs OCaml): ${cocci#$ktree/}" >> "$logdir/coccicheck.log"
@@ -64,13 +68,18 @@ for cocci in $(find "$ktree/scripts/coccinelle" -name '*.cocci' | sort); do
 	fi
 	ran=$((ran + 1))
 	for f in $files; do
-		case $f in *.c) ;; *) continue ;; esac
-		# what kbuild's "make C=2 CHECK=scripts/coccicheck" passes, minus kbuild
-		C=2 MODE=report COCCI="$cocci" srctree="$ktree" LINUXINCLUDE="$cocci_inc" \
-			"$ktree/scripts/coccicheck" "$ktree/$f" >> "$logdir/coccicheck.log" 2>&1 ||
-			{ echo "failed: $cocci on $f" >> "$logdir/coccicheck.log"; s=1; }
+		case $f in *.c) echo "$cocci $f" ;; esac
 	done
-done
+done > "$logdir/cocci/jobs"
+# one spatch per (semantic patch, file), as many at once as there are CPUs;
+# what kbuild's "make C=2 CHECK=scripts/coccicheck" passes, minus kbuild
+xargs -P "$(nproc)" -L 1 sh -c 'out=$0/cocci/$(basename "$1").$(echo "$2" | tr / _).log
+	C=2 MODE=report COCCI="$1" srctree="$ktree" LINUXINCLUDE="$cocci_inc" \
+		"$ktree/scripts/coccicheck" "$ktree/$2" > "$out" 2>&1 ||
+		echo "failed: $1 on $2" >> "$out"' "$logdir" < "$logdir/cocci/jobs"
+cat "$logdir"/cocci/*.log >> "$logdir/coccicheck.log" 2>/dev/null
+s=0
+grep -q "^failed: " "$logdir/coccicheck.log" && s=1
 findings=$(grep -E "$(echo $files | tr ' ' '|')" "$logdir/coccicheck.log" |
 	grep -vE "^(/usr/bin/spatch|failed:) ")
 echo "coccicheck: $ran semantic patches run, $(grep -c '^skipped' "$logdir/coccicheck.log") skipped"

@@ -49,6 +49,8 @@ static inline int fls64(uint64_t x) { return x ? 64 - __builtin_clzll(x) : 0; }
 
 #define pr_info(fmt, ...)	do { if (xdx_verbose) printf(fmt, ##__VA_ARGS__); } while (0)
 #define pr_warn(fmt, ...)	printf(fmt, ##__VA_ARGS__)
+/* no %pa/%pad in userland: name the event only */
+#define pr_err_ratelimited(fmt, ...)	printf("# pr_err: " fmt, ##__VA_ARGS__)
 extern int xdx_verbose;
 
 /* atomics (the harness is single-threaded; keep the semantics anyway) */
@@ -93,6 +95,8 @@ struct device {
 };
 static inline bool is_swiotlb_force_bounce(struct device *dev) { return dev->force_bounce; }
 static inline dma_addr_t phys_to_dma(struct device *dev, phys_addr_t p) { (void)dev; return p; }
+static inline phys_addr_t dma_to_phys(struct device *dev, dma_addr_t a) { (void)dev; return a; }
+static inline const char *dev_name(struct device *dev) { return dev->dma_mask && *dev->dma_mask == ~0ULL ? "dev64" : "dev32"; }
 static inline bool dma_capable(struct device *dev, dma_addr_t addr, size_t size, bool is_ram)
 {
 	u64 limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);

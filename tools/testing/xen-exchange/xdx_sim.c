@@ -154,6 +154,13 @@ unsigned long xen_pfn_to_bfn_owned(unsigned long pfn)
 	return sim.p2m[pfn];
 }
 
+unsigned long xen_bfn_to_pfn_m2p(unsigned long bfn)
+{
+	if (bfn >= SIM_MFNS || sim.m2p[bfn] < 0)
+		return XEN_DMA_NO_FRAME;
+	return sim.m2p[bfn];
+}
+
 int xen_exchange_setup(void)
 {
 	return 0;

@@ -34,6 +34,7 @@ static void reset(unsigned long low_frames)
 	memset(&fail_xen_dma_exchange, 0, sizeof(fail_xen_dma_exchange));
 	sim_init(low_frames, 1);
 	xdx_enable = true;
+	xdx_verify = true;
 	xdx_max_order = XEN_DMA_EXCHANGE_MAX_ORDER;
 	xdx_max_cached_mb = 256;
 	xdx_low_budget_mb = 128;
@@ -339,6 +340,30 @@ static void test_hit_respects_device_limit(void)
 	CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(300), PAGE_SIZE, &dma));
 }
 
+static void test_verify_catches_m2p_mismatch(void)
+{
+	dma_addr_t dma;
+	unsigned long bfn;
+
+	reset(1UL << 16);
+	CHECK(map(&dev32, PFN_PHYS(400), 4 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
+	CHECK(st(XDX_VERIFIED) == 1 && st(XDX_VERIFY_FAILED) == 0);
+	CHECK(xen_dma_exchange_lookup(&dev32, PFN_PHYS(400), 4 * PAGE_SIZE, &dma));
+	CHECK(st(XDX_VERIFIED) == 2 && st(XDX_VERIFY_FAILED) == 0);
+	/* the M2P says another page owns a frame the P2M still names */
+	bfn = PHYS_PFN(dma) + 2;
+	sim.m2p[bfn] = 999;
+	CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(400), 4 * PAGE_SIZE, &dma));
+	CHECK(st(XDX_VERIFY_FAILED) == 1);
+	/* pages before the bad one still verify */
+	CHECK(xen_dma_exchange_lookup(&dev32, PFN_PHYS(400), 2 * PAGE_SIZE, &dma));
+	/* verify mode off: the cache alone decides, as it does by default */
+	xdx_verify = false;
+	CHECK(xen_dma_exchange_lookup(&dev32, PFN_PHYS(400), 4 * PAGE_SIZE, &dma));
+	CHECK(st(XDX_VERIFY_FAILED) == 1 && st(XDX_VERIFIED) == 4);
+	sim.m2p[bfn] = 402;
+}
+
 static void test_params_reject_bad_values(void)
 {
 	struct kernel_param kp = { .arg = &xdx_max_cached_mb };
@@ -450,6 +475,11 @@ static void test_random_model(unsigned long iters, unsigned int seed)
 	CHECK(xdx_lock.held == 0);
 	CHECK(served > 0 && bounced > 0 && st(XDX_HITS) > 0 && st(XDX_STALE) > 0);
 	CHECK(st(XDX_FAIL_INJECTED) > 0 && st(XDX_FAIL_HYPERVISOR) > 0);
+	/* verify mode cross-checked every in-place mapping through the M2P */
+	CHECK(st(XDX_VERIFIED) == st(XDX_HITS) + st(XDX_EXCHANGES));
+	CHECK(st(XDX_VERIFY_FAILED) == 0);
+	printf("# model: verify mode: %llu in-place mappings checked through the M2P, %llu failures\n",
+	       (unsigned long long)st(XDX_VERIFIED), (unsigned long long)st(XDX_VERIFY_FAILED));
 	printf("# model: %lu iterations, %lu served in place (%lu bytes checked against the P2M), %lu bounced\n",
 	       iters, served, bytes_checked, bounced);
 	printf("# model: hits %llu exchanges %llu stale %llu injected %llu hv-failed %llu budget %llu\n",
@@ -477,6 +507,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "budgets", test_budgets },
 	{ "stale_region_never_used", test_stale_region_never_used },
 	{ "hit_respects_device_limit", test_hit_respects_device_limit },
+	{ "verify_catches_m2p_mismatch", test_verify_catches_m2p_mismatch },
 	{ "params_reject_bad_values", test_params_reject_bad_values },
 	{ "random_model", run_model },
 };

@@ -4,12 +4,14 @@
  * read it back, comparing every byte.  Used by the Xen dom0 guest suite.
  *
  * usage: xdx-iocheck <dev> <total-MiB> <block-KiB> <seed> <direct|buffered>
- *                    [write|read|both]
+ *                    [write|read|both] [seq|rand]
  *
  * "buffered" reads go through the page cache (drop caches before reading so
  * the pages are filled by DMA); "direct" uses O_DIRECT with an aligned user
  * buffer, so every block is DMAed straight from/to user pages.
- * Prints bytes verified and mismatches; exits 1 on any mismatch or I/O error.
+ * "rand" visits the blocks in a seeded random order instead of in sequence.
+ * Prints each pass's throughput ("iocheck-rate: write|read <MB/s>"), bytes
+ * verified and mismatches; exits 1 on any mismatch or I/O error.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static uint64_t next(uint64_t *s)
@@ -40,6 +43,41 @@ static void fill(unsigned char *buf, size_t len, uint64_t seed, uint64_t blk)
 	}
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void rate(const char *what, unsigned long long bytes, double t0)
+{
+	double dt = now() - t0;
+
+	printf("iocheck-rate: %s %.1f MB/s\n", what, dt > 0 ? bytes / dt / 1e6 : 0);
+}
+
+/* order[]: block visit order, in sequence or a seeded shuffle */
+static unsigned long long *visit_order(unsigned long long nblk, int shuffle,
+				       uint64_t seed)
+{
+	unsigned long long *o = malloc(nblk * sizeof(*o)), i;
+	uint64_t s = seed | 1;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < nblk; i++)
+		o[i] = i;
+	for (i = nblk - 1; shuffle && i > 0; i--) {
+		unsigned long long j = next(&s) % (i + 1), t = o[i];
+
+		o[i] = o[j];
+		o[j] = t;
+	}
+	return o;
+}
+
 static int drop_caches(void)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
@@ -56,10 +94,11 @@ static int drop_caches(void)
 int main(int argc, char **argv)
 {
 	const char *dev, *mode, *what = "both";
-	unsigned long long total, bs, nblk, b, verified = 0, bad = 0;
+	unsigned long long total, bs, nblk, b, i, *order, verified = 0, bad = 0;
 	unsigned char *buf, *ref;
 	uint64_t seed;
 	int fd, flags;
+	double t0;
 
 	if (argc < 6) {
 		fprintf(stderr, "usage: %s dev MiB KiB seed direct|buffered [write|read|both]\n",
@@ -79,7 +118,8 @@ int main(int argc, char **argv)
 	}
 	nblk = total / bs;
 	flags = strcmp(mode, "direct") ? 0 : O_DIRECT;
-	if (posix_memalign((void **)&buf, 4096, bs) ||
+	order = visit_order(nblk, argc > 7 && !strcmp(argv[7], "rand"), seed);
+	if (!order || posix_memalign((void **)&buf, 4096, bs) ||
 	    posix_memalign((void **)&ref, 4096, bs))
 		return 2;
 
@@ -89,7 +129,9 @@ int main(int argc, char **argv)
 			perror("open for write");
 			return 1;
 		}
-		for (b = 0; b < nblk; b++) {
+		t0 = now();
+		for (i = 0; i < nblk; i++) {
+			b = order[i];
 			fill(buf, bs, seed, b);
 			if (pwrite(fd, buf, bs, b * bs) != (ssize_t)bs) {
 				perror("pwrite");
@@ -100,6 +142,7 @@ int main(int argc, char **argv)
 			perror("fsync");
 			return 1;
 		}
+		rate("write", total, t0);
 	}
 	if (!strcmp(what, "write")) {
 		printf("iocheck: %s %s wrote %llu bytes\n", dev, mode, total);
@@ -112,7 +155,9 @@ int main(int argc, char **argv)
 		perror("open for read");
 		return 1;
 	}
-	for (b = 0; b < nblk; b++) {
+	t0 = now();
+	for (i = 0; i < nblk; i++) {
+		b = order[i];
 		memset(buf, 0xa5, bs);
 		if (pread(fd, buf, bs, b * bs) != (ssize_t)bs) {
 			perror("pread");
@@ -120,14 +165,15 @@ int main(int argc, char **argv)
 		}
 		fill(ref, bs, seed, b);
 		if (memcmp(buf, ref, bs)) {
-			unsigned long long i;
+			unsigned long long k;
 
-			for (i = 0; i < bs; i++)
-				bad += buf[i] != ref[i];
+			for (k = 0; k < bs; k++)
+				bad += buf[k] != ref[k];
 		}
 		verified += bs;
 	}
 	close(fd);
+	rate("read", total, t0);
 	printf("iocheck: %s %s bs=%lluK verified %llu bytes, %llu mismatched bytes\n",
 	       dev, mode, bs >> 10, verified, bad);
 	return bad ? 1 : 0;

@@ -8,9 +8,12 @@ FAILED=0
 
 ktap_plan() { echo "KTAP version 1"; echo "1..$1"; }
 # ktap_result <rc> <name>
+# (rc 77: skipped, not applicable to this kernel)
 ktap_result() {
 	T=$((T + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $T $2"; else echo "not ok $T $2"; FAILED=$((FAILED + 1)); fi
+	if [ "$1" -eq 0 ]; then echo "ok $T $2"
+	elif [ "$1" -eq 77 ]; then echo "ok $T $2 # SKIP"
+	else echo "not ok $T $2"; FAILED=$((FAILED + 1)); fi
 }
 diag() { echo "# $*"; }
 # run_test <name> <function>: run a shell function, prefix its output as diagnostics
@@ -22,7 +25,14 @@ run_test() {
 	ktap_result $rc "$name"
 }
 stat_get() { sed -n "s/^$1 //p" $XDX/stats; }
-stats_reset() { echo 0 > $XDX/stats; }
+# Resetting the counters keeps verify mode's running totals in /tmp
+stats_reset() {
+	for c in verified_maps verify_failures; do
+		echo $(( $(cat /tmp/xdx.$c 2>/dev/null || echo 0) + $(stat_get $c) )) > /tmp/xdx.$c
+	done
+	echo 0 > $XDX/stats
+}
+stat_total() { echo $(( $(cat /tmp/xdx.$1 2>/dev/null || echo 0) + $(stat_get $1) )); }
 xdx_enable() { echo "$1" > /sys/module/xen_dma_exchange/parameters/enable; }
 # dev_limit <pci-dev> <bits>: test-only cap of the device's bus DMA limit (0 = none)
 dev_limit() { echo "$1 $2" > $XDX/dev_dma_limit; }
