@@ -3,13 +3,14 @@
 #
 # series-check.sh <ktree> <kobj> <kmake>: is the series bisectable and does
 # it go away cleanly?  In the test-bed build directory (incremental):
-#   1. every prefix of base..series builds vmlinux with no warning,
-#   2. the full series with CONFIG_XEN_DMA_EXCHANGE=n builds with no warning
-#      and leaves none of our symbols in vmlinux,
+#   1. the full series with CONFIG_XEN_DMA_EXCHANGE=n builds with no
+#      warning and leaves none of our symbols in vmlinux,
+#   2. every prefix of base..series builds vmlinux with no warning (a patch
+#      that changes only Documentation/ or MAINTAINERS is not rebuilt),
 #   3. the patches from format-patch apply with git am to a clean copy of
 #      the base and give exactly the tree of "series".
-# It ends with the series checked out and built as before.  One KTAP line
-# per check goes to $RESULTS.
+# The last prefix is the series itself with its own config, so it ends
+# built as "make kernel" left it.  One KTAP line per check goes to $RESULTS.
 set -uo pipefail
 ktree=$1 kobj=$2 kmake=$3
 results=${RESULTS:-/dev/null}
@@ -34,22 +35,7 @@ head=$(git_k rev-parse series)
 cp "$kobj/.config" "$logdir/config.series"
 restore_config() { cp "$logdir/config.series" "$kobj/.config"; $kmake -s olddefconfig; }
 
-# 1. each patch on top of the previous ones
-n=0
-for c in $(git_k rev-list --reverse base..series); do
-	n=$((n + 1))
-	subject=$(git_k log -1 --format=%s "$c")
-	git_k checkout -q --detach "$c"
-	# the series' config; options later patches add are dropped here
-	restore_config
-	start=$(date +%s)
-	build "$logdir/build-$n.log" vmlinux
-	s=$?
-	echo "series-check: patch $n ($subject): $(( $(date +%s) - start ))s"
-	result $s "builds_after_patch_$n"
-done
-
-# 2. the series with our option off
+# 1. the series with our option off
 cp "$logdir/config.series" "$kobj/.config"
 "$ktree/scripts/config" --file "$kobj/.config" -d XEN_DMA_EXCHANGE
 $kmake -s olddefconfig
@@ -64,9 +50,25 @@ else
 fi
 result $s builds_with_xen_dma_exchange_off
 
-# back to the series as built by "make kernel"
-restore_config
-build "$logdir/build-restore.log" bzImage || rc=1
+# 2. each patch on top of the previous ones
+n=0
+for c in $(git_k rev-list --reverse base..series); do
+	n=$((n + 1))
+	subject=$(git_k log -1 --format=%s "$c")
+	git_k checkout -q --detach "$c"
+	if [ $n -gt 1 ] && ! git_k diff --name-only "$c^" "$c" | grep -qvE '^(Documentation/|MAINTAINERS$)'; then
+		echo "series-check: patch $n ($subject): documentation only, nothing to build"
+		result $s "builds_after_patch_$n"
+		continue
+	fi
+	# the series' config; options later patches add are dropped here
+	restore_config
+	start=$(date +%s)
+	build "$logdir/build-$n.log" vmlinux
+	s=$?
+	echo "series-check: patch $n ($subject): $(( $(date +%s) - start ))s"
+	result $s "builds_after_patch_$n"
+done
 
 # 3. git am onto a clean copy of the base
 wt=$(dirname "$kobj")/am-check

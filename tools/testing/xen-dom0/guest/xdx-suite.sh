@@ -236,7 +236,7 @@ t_storm() {
 	for round in 1 2 3; do
 		xdx-iocheck $NVME 16 1024 51 buffered read > /tmp/storm.r1 2>&1 &
 		r1=$!
-		xdx-iocheck $NVME 16 256 51 buffered read rand > /tmp/storm.r2 2>&1 || rc=1
+		xdx-iocheck $NVME 16 1024 51 buffered read rand > /tmp/storm.r2 2>&1 || rc=1
 		wait $r1 || rc=1
 		tail -1 /tmp/storm.r1; tail -1 /tmp/storm.r2
 		[ $round = 2 ] && echo $((orig - 131072)) > $B/target_kb
