@@ -18,7 +18,7 @@ gcc -O2 -static -Wall -I"$work/inc" -o "$work/bin/dma_map_benchmark" \
 # headers are not run through headers_install, hence -D__user=) and the runner
 mkdir -p "$work/inc/xen"
 cp "$ktree"/include/uapi/xen/gntalloc.h "$ktree"/include/uapi/xen/gntdev.h "$work/inc/xen/"
-for tool in xdx-iocheck xdx-grant; do
+for tool in xdx-iocheck xdx-grant xdx-netcheck; do
 	gcc -O2 -static -Wall -Wextra -D__user= -I"$work/inc" -o "$work/bin/$tool" "$here/guest/$tool.c"
 done
 rm -rf "$work/inc"

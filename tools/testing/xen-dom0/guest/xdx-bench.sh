@@ -19,12 +19,12 @@ reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
 if [ "$level" = quick ]; then
 	[ -n "$reps" ] || reps=1
 	GRANULES="1 64"; DIRS="0"; THREADS="1"; FRESH_G="1 64"; SG_G="1"
-	IO_BS="64 1024"; IO_ORDER="seq"; IO_MB=8
+	IO_BS="64 1024"; IO_ORDER="seq"; IO_MB=8; NET_MB=4
 else
 	[ -n "$reps" ] || reps=2
 	GRANULES="1 4 16 64 256 512"; DIRS="0 1 2"; THREADS="1 2"
 	FRESH_G="1 16 64 256"; SG_G="1 16"
-	IO_BS="4 64 1024 2048"; IO_ORDER="seq rand"; IO_MB=16
+	IO_BS="4 64 1024 2048"; IO_ORDER="seq rand"; IO_MB=16; NET_MB=16
 fi
 if [ -e $XDX/stats ]; then
 	platform=xen; CONFIGS=$(arg config); [ -n "$CONFIGS" ] || CONFIGS=on
@@ -84,8 +84,22 @@ io() {
 	[ $platform = xen ] && dev_limit "$NVME" 0
 }
 
+# net <config> <bits> <rep>: 16 MiB (quick: 4) through the NIC and back
+net() {
+	cfg=$1 bits=$2 rep=$3
+	set_config "$cfg"
+	[ $platform = xen ] && dev_limit "$NIC" "$([ "$bits" = 32 ] && echo 32 || echo 0)"
+	out=$(xdx-netcheck 10.0.2.100 7 $NET_MB $((rep + bits)) 2>&1) ||
+		{ failures=$((failures + 1)); echo "# net failed: $(echo "$out" | tail -1)"; }
+	mbps=$(echo "$out" | sed -n 's/^netcheck-rate: \([0-9.]*\) MB\/s/\1/p')
+	csv "$platform,$cfg,net-echo,seq,$bits,0,,,1,$rep,,,,,,$(counters),${mbps:-fail}"
+	echo "# $(echo "$out" | tail -1)"
+	[ $platform = xen ] && dev_limit "$NIC" 0
+}
+
 bench_bind >/dev/null || { echo "bench: no benchmark device"; exit 1; }
-[ $platform = xen ] && NVME=$(nvme_pci)
+net_up || { echo "bench: no network"; exit 1; }
+[ $platform = xen ] && { NVME=$(nvme_pci); NIC=$(nic_pci); }
 csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps"
 rep=1
 while [ $rep -le "$reps" ]; do
@@ -108,6 +122,10 @@ while [ $rep -le "$reps" ]; do
 		[ $platform = native ] && [ $bits = 32 ] && continue
 		for cfg in $CONFIGS; do io $cfg $bits "$bs" $order $kind $rep; done
 	done; done; done; done
+	for bits in 64 32; do
+		[ $platform = native ] && [ $bits = 32 ] && continue
+		for cfg in $CONFIGS; do net $cfg $bits $rep; done
+	done
 	rep=$((rep + 1))
 done
 [ $platform = xen ] && cat $XDX/stats

@@ -51,3 +51,9 @@ bench_bind() {
 	echo $dev > /sys/bus/pci/drivers/dma_map_benchmark/bind || return 1
 	echo $dev
 }
+# the e1000e NIC: up, with QEMU user networking's default guest address
+nic_pci() { pci_dev_by_id 0x8086 0x10d3; }
+net_up() {
+	ip link set eth0 up && { ip addr show eth0 | grep -q 10.0.2.15 ||
+		ip addr add 10.0.2.15/24 dev eth0; }
+}
