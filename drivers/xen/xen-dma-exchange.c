@@ -6,11 +6,14 @@
  * the buffer's pages are exclusively the caller's (see xdx_page_eligible());
  * if so it exchanges the pages' machine frames for one machine-contiguous
  * extent under the device's DMA limit (contents kept) and maps the buffer in
- * place.  Exchanged regions are kept in an rbtree of non-overlapping PFN
- * ranges; a later mapping inside a region is a cache hit.  Every hit is
- * validated against the live P2M, so a region whose frames changed under us
- * (balloon, destroyed contiguous region, grant mapping) is dropped and never
- * used.  Whatever cannot be served goes to the swiotlb bounce pool as before.
+ * place.  The exchange updates the P2M, so later mappings of the region pass
+ * swiotlb-xen's own direct-map check and never get here: no copy, no
+ * hypercall, no lookup.  Exchanged regions are kept in an rbtree of
+ * non-overlapping PFN ranges for the budgets, for replacing overlaps and
+ * for finding regions gone stale; every hit is validated against the live
+ * P2M, so a region whose frames changed under us (balloon, destroyed
+ * contiguous region, grant mapping) is dropped and never used.  Whatever
+ * cannot be served goes to the swiotlb bounce pool as before.
  *
  * See Documentation/core-api/xen-dma-exchange.rst.
  */
@@ -244,8 +247,9 @@ bad:
  * @dma: returns the bus address on success
  *
  * A hit needs the whole buffer inside one cached region, the region's
- * frames still in place in the P2M, and the bus address within the device's
- * DMA limit.  A region found stale is dropped.  Never sleeps.
+ * frames still in place in the P2M, the bus address within the device's
+ * DMA limit, and swiotlb not forced for the device.  A region found stale
+ * is dropped.  Never sleeps.
  *
  * Return: true if @dma was set and the buffer may be used in place.
  */
@@ -260,7 +264,7 @@ bool xen_dma_exchange_lookup(struct device *dev, phys_addr_t phys, size_t size,
 	if (!READ_ONCE(xdx_enable) || !size)
 		return false;
 	xdx_count(XDX_MAPS, 1);
-	if (RB_EMPTY_ROOT(&xdx_regions))
+	if (RB_EMPTY_ROOT(&xdx_regions) || is_swiotlb_force_bounce(dev))
 		return false;
 
 	spin_lock_irqsave(&xdx_lock, flags);
@@ -372,7 +376,10 @@ static enum xdx_stat xdx_check(struct device *dev, phys_addr_t phys,
  * @attrs: DMA attributes (unused for now)
  * @dma: returns the bus address on success
  *
- * Called when the buffer is not usable as it is.  If the buffer is eligible,
+ * Called when the buffer is not usable as it is.  A recorded region that
+ * covers it is checked first: it can only have gone stale (then it is
+ * dropped) or be above this device's limit, since a valid one would have
+ * passed the caller's direct-map check.  Then, if the buffer is eligible,
  * exchange its pages for a machine-contiguous extent under the device's
  * limit, keeping the contents, record the region and map in place.  Never
  * sleeps.  On false the caller bounces through swiotlb.
@@ -392,6 +399,8 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 
 	if (!size)
 		return false;
+	if (xen_dma_exchange_lookup(dev, phys, size, dma))
+		return true;
 	why = xdx_check(dev, phys, size, dir, &order, &low);
 	if (why != XDX_NR_STATS)
 		goto refuse;

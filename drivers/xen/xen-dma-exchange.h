@@ -9,6 +9,7 @@
 #include <linux/dma-direction.h>
 #include <linux/types.h>
 
+struct device;
 struct page;
 
 /* Statistics counters; the XDX_SKIP_* ones double as refusal reasons. */
@@ -39,6 +40,8 @@ enum xdx_stat {
 };
 
 u64 xen_dma_exchange_stat(enum xdx_stat s);
+bool xen_dma_exchange_lookup(struct device *dev, phys_addr_t phys, size_t size,
+			     dma_addr_t *dma);
 bool xdx_page_eligible(struct page *page, enum dma_data_direction dir);
 unsigned long xen_dma_exchange_forget_all(void);
 unsigned long xen_dma_exchange_cached_bytes(unsigned long *low);

@@ -5,8 +5,9 @@
  * swiotlb-xen maps a buffer directly only when its frames are machine
  * contiguous and below the device's DMA limit.  With this backend, buffers
  * that fail that test and are exclusively owned by the caller are made
- * machine contiguous in place (XENMEM_exchange), remembered in a region
- * cache and mapped directly from then on; everything else still bounces.
+ * machine contiguous in place (XENMEM_exchange) and so map directly from
+ * then on; the regions are recorded in a cache; everything else still
+ * bounces.
  * See Documentation/core-api/xen-dma-exchange.rst.
  */
 #ifndef _XEN_DMA_EXCHANGE_H
@@ -21,19 +22,11 @@ struct device;
 #define XEN_DMA_EXCHANGE_MAX_ORDER	10
 
 #ifdef CONFIG_XEN_DMA_EXCHANGE
-bool xen_dma_exchange_lookup(struct device *dev, phys_addr_t phys, size_t size,
-			     dma_addr_t *dma);
 bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 			  enum dma_data_direction dir, unsigned long attrs,
 			  dma_addr_t *dma);
 void xen_dma_exchange_bounced(struct device *dev, size_t size);
 #else
-static inline bool xen_dma_exchange_lookup(struct device *dev, phys_addr_t phys,
-					   size_t size, dma_addr_t *dma)
-{
-	return false;
-}
-
 static inline bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys,
 					size_t size, enum dma_data_direction dir,
 					unsigned long attrs, dma_addr_t *dma)

@@ -9,14 +9,14 @@ lat() { # bits granule -> "map/unmap" in us, or "fails"
 	echo "$out" | sed -n 's/^average \(map\|unmap\) latency(us):\([0-9.]*\).*/\2/p' | paste -sd/
 }
 echo "XDX-TABLE: dma_map_benchmark -t 1 -s 2 -d 0 (bidirectional): average map/unmap latency in us, QEMU TCG"
-echo "XDX-TABLE: off = xen_dma_exchange.enable=0 (upstream), on = our backend; hits/maps and bytes bounced are for the 32-bit 'on' run"
-echo "XDX-TABLE: | granule (pages) | 32-bit off (bounce) | 32-bit on | bytes bounced (on) | hits/maps (on) | 64-bit off (upstream) | 64-bit on |"
+echo "XDX-TABLE: off = xen_dma_exchange.enable=0 (upstream), on = our backend; exchanges and bytes bounced are for the 32-bit 'on' run"
+echo "XDX-TABLE: | granule (pages) | 32-bit off (bounce) | 32-bit on | bytes bounced (on) | exchanges (on) | 64-bit off (upstream) | 64-bit on |"
 echo "XDX-TABLE: |---|---|---|---|---|---|---|"
 for g in 1 16 64 256; do
 	xdx_enable 0; b=$(lat 32 $g); u64=$(lat 64 $g)
 	xdx_enable 1; stats_reset; e=$(lat 32 $g)
-	bb=$(stat_get bytes_bounced); h=$(stat_get cache_hits); m=$(stat_get maps)
+	bb=$(stat_get bytes_bounced); ex=$(stat_get exchanges)
 	d=$(lat 64 $g)
-	echo "XDX-TABLE: | $g | $b | $e | $bb | $h/$m | $u64 | $d |"
+	echo "XDX-TABLE: | $g | $b | $e | $bb | $ex | $u64 | $d |"
 done
 cat $XDX/stats
