@@ -50,16 +50,25 @@ grep -E "warning|error" "$logdir/w1.log"
 [ $s -eq 0 ] && ! grep -qE "warning|error" "$logdir/w1.log"
 gate w1_build $?
 
-# Coccinelle: every semantic patch of the tree in report mode, one run per
-# semantic patch and file.  Debian's spatch has no OCaml scripting; the few semantic
-# patches that need it are listed as skipped.
+# Coccinelle: every semantic patch of the tree in report mode over our
+# files.  Debian's spatch has no OCaml scripting; the few semantic patches
+# that need it are listed as skipped.
 : > "$logdir/coccicheck.log"
 cocci_inc="-I$ktree/arch/x86/include -I$kobj/arch/x86/include/generated -I$ktree/include \
 -I$kobj/include -I$ktree/arch/x86/include/uapi -I$kobj/arch/x86/include/generated/uapi \
 -I$ktree/include/uapi -I$kobj/include/generated/uapi -include $ktree/include/linux/compiler-version.h \
 -include $ktree/include/linux/kconfig.h"
-export ktree cocci_inc
-rm -rf "$logdir/cocci"; mkdir -p "$logdir/cocci"
+# Our C files (and the headers next to them) copied into one directory, so
+# that each semantic patch runs once over all of them, the way "make
+# coccicheck M=<dir>" does, with spatch's own --jobs.
+src=$logdir/cocci-src; rm -rf "$src" "$logdir/cocci"; mkdir -p "$logdir/cocci"
+for f in $files; do
+	mkdir -p "$src/$(dirname "$f")"; cp "$ktree/$f" "$src/$f"
+	for h in "$ktree/$(dirname "$f")"/*.h; do
+		[ -f "$h" ] && cp -n "$h" "$src/$(dirname "$f")/" 2>/dev/null
+	done
+done
+find "$src" -name '*.c' | grep -vxF -f <(for f in $files; do echo "$src/$f"; done) | xargs -r rm -f
 ran=0
 for cocci in $(find "$ktree/scripts/coccinelle" -name '*.cocci' | sort); do
 	if grep -q "script:ocaml\|script: ocaml" "$cocci"; then
@@ -67,16 +76,11 @@ for cocci in $(find "$ktree/scripts/coccinelle" -name '*.cocci' | sort); do
 		continue
 	fi
 	ran=$((ran + 1))
-	for f in $files; do
-		case $f in *.c) echo "$cocci $f" ;; esac
-	done
-done > "$logdir/cocci/jobs"
-# one spatch per (semantic patch, file), as many at once as there are CPUs;
-# what kbuild's "make C=2 CHECK=scripts/coccicheck" passes, minus kbuild
-xargs -P "$(nproc)" -L 1 sh -c 'out=$0/cocci/$(basename "$1").$(echo "$2" | tr / _).log
-	C=2 MODE=report COCCI="$1" srctree="$ktree" LINUXINCLUDE="$cocci_inc" \
-		"$ktree/scripts/coccicheck" "$ktree/$2" > "$out" 2>&1 ||
-		echo "failed: $1 on $2" >> "$out"' "$logdir" < "$logdir/cocci/jobs"
+	out=$logdir/cocci/$(basename "$cocci").log
+	MODE=report COCCI="$cocci" srctree="$ktree" KBUILD_EXTMOD="$src" LINUXINCLUDE="$cocci_inc" \
+		J="$(nproc)" "$ktree/scripts/coccicheck" > "$out" 2>&1 ||
+		echo "failed: $cocci" >> "$out"
+done
 cat "$logdir"/cocci/*.log >> "$logdir/coccicheck.log" 2>/dev/null
 s=0
 grep -q "^failed: " "$logdir/coccicheck.log" && s=1
