@@ -169,11 +169,9 @@ for p in sorted((k for k in runs if k[0].startswith('io-')), key=lambda k: (-k[2
     c = runs[p]
     on, off = c.get('on', []), c.get('off', [])
     a, b = med(on, 'mbps'), med(off, 'mbps')
-    bbo, bbn = total(off, 'bytes_bounced'), total(on, 'bytes_bounced')
     md.append('| %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |' % (
         p[2], p[0][3:], p[3], p[1], fmt(b), fmt(a), fmt(med(c.get('native', []), 'mbps')),
-        ratio(a, b), fmt(bbo / 1e6 if bbo is not None else None),
-        fmt(bbn / 1e6 if bbn is not None else None), fmt(total(on, 'exchanges'), 0)))
+        ratio(a, b), mb(off), mb(on), fmt(total(on, 'exchanges'), 0)))
 
 md.append('\n### Network: TCP through the e1000e NIC to an echo service and back, checksummed (`xdx-netcheck`), MB/s\n')
 md.append('The 32-bit mask is forced on the NIC through `dev_dma_limit`.  The '
