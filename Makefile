@@ -83,10 +83,16 @@ host-test: source
 		sed -nE "s/^(not ok|ok) [0-9]+ (.*)/\1 - \2/p" $(OUT)/logs/host-test.ktap >> $(RESULTS); \
 		exit $$rc'
 
-# The guest suite under Xen; MODE=check or MODE=demo
+# The guest suite under Xen; SOAK=<seconds> sets the length of its mixed
+# soak workload (default 60; SOAK=3600 for an hour); GUEST_ARGS adds dom0
+# parameters, e.g. GUEST_ARGS=xdx.only=soak_mixed_workload+no_kernel_splats
+SOAK     ?= 60
+ifeq ($(shell echo '$(SOAK)' | grep -xE '[0-9]{1,6}'),)
+$(error SOAK must be a whole number of seconds, got '$(SOAK)')
+endif
 guest-test: initramfs $(XEN)
 	$(TESTBED)/phase.sh guest $(RUNXEN) --log $(OUT)/logs/guest-check.log --mode check \
-		--kunit-py $(KTREE)/tools/testing/kunit/kunit.py
+		--timeout $$((900 + $(SOAK))) --append "xdx.soak=$(SOAK) $(GUEST_ARGS)" --kunit-py $(KTREE)/tools/testing/kunit/kunit.py
 
 static-check: apply
 	$(TESTBED)/phase.sh static $(TESTBED)/static-check.sh $(PROJ) $(KTREE) $(KOBJ) "$(KMAKE)"
@@ -149,7 +155,8 @@ debug-kernel: apply
 debug-test: debug-kernel initramfs $(XEN)
 	$(TESTBED)/phase.sh debug-guest $(TESTBED)/run-xen.sh --xen $(XEN) \
 		--kernel $(DKOBJ)/arch/x86/boot/bzImage --initrd $(INITRD) \
-		--log $(OUT)/logs/debug-check.log --mode check --timeout 2400
+		--log $(OUT)/logs/debug-check.log --mode check --timeout $$((3600 + 2 * $(SOAK))) \
+		--append "xdx.soak=$(SOAK) $(GUEST_ARGS)" --kunit-py $(KTREE)/tools/testing/kunit/kunit.py
 
 # Everything: make check, the debug kernel's guest suite, whole-kernel
 # XEN=n and arm64 builds (several hours on 2 cores)

@@ -25,6 +25,10 @@ while [ $# -gt 0 ]; do
 	esac
 	shift 2
 done
+case "$append" in *,*)
+	# QEMU's -initrd splits the multiboot modules (kernel, initrd) at commas
+	echo "run-xen: no commas in --append (dom0 parameters): $append" >&2; exit 2 ;;
+esac
 logdir=$(dirname "$log"); mkdir -p "$logdir"
 disk=$logdir/nvme.img
 [ -f "$disk" ] || truncate -s 64M "$disk"

@@ -10,11 +10,21 @@
  * the pages are filled by DMA); "direct" uses O_DIRECT with an aligned user
  * buffer, so every block is DMAed straight from/to user pages.
  * "rand" visits the blocks in a seeded random order instead of in sequence.
+ *
+ * Environment, for the tests of pages that must never be exchanged:
+ *   XDX_IOBUF_FILE=<path>  the I/O buffer is a shared mapping of this file
+ *                          (created; on tmpfs, page-cache pages mapped to
+ *                          user space), not anonymous memory
+ *   XDX_WROTE_MARK=<path>  create this file once every block is written and
+ *                          before fsync, so others can act during writeback
+ *   XDX_NO_DROP=1          buffered reads keep the page cache (read what is
+ *                          cached, possibly still under writeback)
  * Prints each pass's throughput ("iocheck-rate: write|read <MB/s>"), bytes
  * verified and mismatches; exits 1 on any mismatch or I/O error.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +101,43 @@ static int drop_caches(void)
 	return close(fd);
 }
 
+/* the I/O buffer: anonymous, or a shared mapping of $XDX_IOBUF_FILE */
+static unsigned char *io_buffer(size_t len)
+{
+	const char *path = getenv("XDX_IOBUF_FILE");
+	void *p;
+	int fd;
+
+	if (!path) {
+		if (posix_memalign(&p, 4096, len))
+			return NULL;
+		return p;
+	}
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || ftruncate(fd, len)) {
+		perror(path);
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		return NULL;
+	}
+	printf("iocheck: buffer is a shared mapping of %s\n", path);
+	return p;
+}
+
+static int mark(const char *path)
+{
+	int fd;
+
+	if (!path)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	return fd < 0 ? -1 : close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dev, *mode, *what = "both";
@@ -119,8 +166,8 @@ int main(int argc, char **argv)
 	nblk = total / bs;
 	flags = strcmp(mode, "direct") ? 0 : O_DIRECT;
 	order = visit_order(nblk, argc > 7 && !strcmp(argv[7], "rand"), seed);
-	if (!order || posix_memalign((void **)&buf, 4096, bs) ||
-	    posix_memalign((void **)&ref, 4096, bs))
+	buf = io_buffer(bs);
+	if (!order || !buf || posix_memalign((void **)&ref, 4096, bs))
 		return 2;
 
 	if (strcmp(what, "read")) {
@@ -138,6 +185,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		if (mark(getenv("XDX_WROTE_MARK")))
+			perror("mark");
 		if (fsync(fd) || close(fd)) {
 			perror("fsync");
 			return 1;
@@ -148,7 +197,7 @@ int main(int argc, char **argv)
 		printf("iocheck: %s %s wrote %llu bytes\n", dev, mode, total);
 		return 0;
 	}
-	if (!flags && drop_caches())
+	if (!flags && !getenv("XDX_NO_DROP") && drop_caches())
 		perror("drop_caches");
 	fd = open(dev, O_RDONLY | flags);
 	if (fd < 0) {
