@@ -258,6 +258,34 @@ static void xdx_test_bad_input(struct kunit *test)
 }
 
 /*
+ * An offset past the first page (legal for a multi-page allocation) and
+ * not aligned: the mapping covers one page, the second, which alone is
+ * exchanged; its bus address is that page's new frame at the same offset,
+ * and the data is intact.
+ */
+static void xdx_test_offset_past_page(struct kunit *test)
+{
+	struct xdx_test_ctx *ctx = test->priv;
+	const unsigned int order = 1;
+	struct page *page = xdx_alloc_high(test, order);
+	size_t len = PAGE_SIZE << order, off = PAGE_SIZE + 100;
+	u64 ex = xen_dma_exchange_stat(XDX_EXCHANGES);
+	dma_addr_t dma;
+
+	xdx_fill(page_address(page), len, 0x4d);
+	dma = dma_map_page(ctx->dev, page, off, 200, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(ctx->dev, dma));
+	/* the second page alone was exchanged and is mapped in place */
+	KUNIT_EXPECT_EQ(test, xen_dma_exchange_stat(XDX_EXCHANGES), ex + 1);
+	KUNIT_EXPECT_EQ(test, offset_in_page(dma), 100);
+	KUNIT_EXPECT_LE(test, dma + 200, 1ULL << 32);
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(dma), xen_pfn_to_bfn_owned(page_to_pfn(page) + 1));
+	KUNIT_EXPECT_TRUE(test, xdx_check_fill(page_address(page), len, 0x4d));
+	dma_unmap_page(ctx->dev, dma, 200, DMA_TO_DEVICE);
+	__free_pages(page, order);
+}
+
+/*
  * A driver bug: an in-place mapping unmapped twice.  DMA-API debug reports
  * it (the guest suite checks for exactly one report); our side keeps no
  * per-mapping state, so nothing is released twice: the region stays
@@ -302,6 +330,7 @@ static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE(xdx_test_slab_buffer_bounces),
 	KUNIT_CASE(xdx_test_stale_region_not_used),
 	KUNIT_CASE(xdx_test_bad_input),
+	KUNIT_CASE(xdx_test_offset_past_page),
 	KUNIT_CASE(xdx_test_double_unmap_reported),
 	{}
 };
