@@ -335,31 +335,59 @@ t_writeback() {
 }
 
 # Allocation failures in our map path, through the kernel's failslab,
-# narrowed by stack trace to xen_dma_exchange_map(): every mapping is still
-# served (bounced when our record cannot be allocated), data intact.
-failslab_off() { # back to the defaults: any caller may fail, probability 0
-	echo 0 > $FS/probability; echo 0 > $FS/require-start
-	echo 0xffffffffffffffff > $FS/require-end; echo Y > $FS/ignore-gfp-wait
-}
-t_failslab() {
+# narrowed twice: by stack trace to xen_dma_exchange_map(), and by task to
+# the processes and benchmark threads of the test (task-filter: never in
+# interrupts, whose stack traces run through the task they interrupted;
+# without it, DMA-API debug's own GFP_ATOMIC allocations were hit).  Every
+# mapping is still served (bounced when our record cannot be allocated),
+# data intact.
+failslab_on() { # probability
 	FS=/sys/kernel/debug/failslab
 	[ -d $FS ] || { echo "no failslab in this kernel"; return 1; }
 	[ -e $FS/require-start ] || { echo "no stack trace filter"; return 1; }
-	start=$(sed -n 's/^\([0-9a-f]*\) [tT] xen_dma_exchange_map$/\1/p' /proc/kallsyms)
-	[ -n "$start" ] && [ "$start" != 0000000000000000 ] || { echo "no address for xen_dma_exchange_map"; return 1; }
-	end=$(grep -i '^[0-9a-f]* [tT] ' /proc/kallsyms | sort | sed -n "/^$start /{n;s/ .*//p;q}")
-	echo "failing slab allocations made from xen_dma_exchange_map [0x$start, 0x$end)"
-	bench_bind >/dev/null || return 1
+	fs_start=$(sed -n 's/^\([0-9a-f]*\) [tT] xen_dma_exchange_map$/\1/p' /proc/kallsyms)
+	[ -n "$fs_start" ] && [ "$fs_start" != 0000000000000000 ] ||
+		{ echo "no address for xen_dma_exchange_map"; return 1; }
+	fs_end=$(grep -i '^[0-9a-f]* [tT] ' /proc/kallsyms | sort | sed -n "/^$fs_start /{n;s/ .*//p;q}")
+	echo "failing $1% of slab allocations from xen_dma_exchange_map [0x$fs_start, 0x$fs_end) in marked tasks"
 	echo 0 > $FS/verbose; echo -1 > $FS/times; echo 1 > $FS/interval
-	echo N > $FS/ignore-gfp-wait 2>/dev/null
-	echo 0x$start > $FS/require-start; echo 0x$end > $FS/require-end
-	echo 32 > $FS/stacktrace-depth
-	echo 50 > $FS/probability
+	echo Y > $FS/task-filter; echo 32 > $FS/stacktrace-depth
+	echo 0x$fs_start > $FS/require-start; echo 0x$fs_end > $FS/require-end
+	echo "$1" > $FS/probability
+}
+failslab_off() { # back to the defaults: any task and caller, probability 0
+	echo 0 > $FS/probability; echo N > $FS/task-filter
+	echo 0 > $FS/require-start; echo 0xffffffffffffffff > $FS/require-end
+}
+# run a command as a task failslab may fail
+fail_marked() { (echo 1 > /proc/self/make-it-fail && exec "$@"); }
+# mark the dma_map_benchmark threads (kernel threads, not children) of the
+# benchmark process $1 while it runs
+mark_bench_threads() {
+	n=0
+	while kill -0 "$1" 2>/dev/null; do
+		for c in /proc/[0-9]*/comm; do
+			read -r comm < "$c" 2>/dev/null || continue
+			case "$comm" in dma-map-benchma*)
+				echo 1 > "${c%comm}make-it-fail" 2>/dev/null && n=$((n + 1)) ;;
+			esac
+		done
+		[ $n -gt 0 ] && { echo "marked $n benchmark threads"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+t_failslab() {
+	bench_bind >/dev/null || return 1
+	failslab_on 50 || return 1
 	dev_limit "$(nvme_pci)" 32
 	stats_reset; rc=0
-	dma_map_benchmark -t 1 -s 2 -b 32 -g 4 -d 0 -f > /tmp/fs.b 2>&1 || rc=1
+	dma_map_benchmark -t 1 -s 2 -b 32 -g 4 -d 0 -f > /tmp/fs.b 2>&1 &
+	bp=$!
+	mark_bench_threads $bp || echo "benchmark threads not found to mark"
+	wait $bp || rc=1
 	tail -2 /tmp/fs.b
-	xdx-iocheck $NVME 16 1024 96 buffered || rc=1
+	fail_marked xdx-iocheck $NVME 16 1024 96 buffered || rc=1
 	failslab_off
 	dev_limit "$(nvme_pci)" 0
 	cat $XDX/stats
@@ -390,13 +418,10 @@ t_soak() {
 	secs=$(sed -n 's/.*xdx\.soak=\([0-9]*\).*/\1/p' /proc/cmdline)
 	[ -n "$secs" ] || secs=60
 	B=/sys/devices/system/xen_memory/xen_memory0
-	F=/sys/kernel/debug/fail_xen_dma_exchange; FS=/sys/kernel/debug/failslab
+	F=/sys/kernel/debug/fail_xen_dma_exchange
 	bench_bind >/dev/null && net_up || return 1
 	dev_limit "$(nvme_pci)" 32 && dev_limit "$(nic_pci)" 32 || return 1
-	start=$(sed -n 's/^\([0-9a-f]*\) [tT] xen_dma_exchange_map$/\1/p' /proc/kallsyms)
-	end=$(grep -i '^[0-9a-f]* [tT] ' /proc/kallsyms | sort | sed -n "/^$start /{n;s/ .*//p;q}")
-	echo 0x$start > $FS/require-start; echo 0x$end > $FS/require-end
-	echo 20 > $FS/probability; echo -1 > $FS/times
+	failslab_on 20 || return 1
 	echo 20 > $F/probability; echo -1 > $F/times; echo 0 > $F/verbose
 	orig=$(cat $B/target_kb)
 	stats_reset; rc=0; round=0; bytes=0; cycles=0
@@ -405,12 +430,13 @@ t_soak() {
 		round=$((round + 1)); seed=$((1000 + round))
 		dma_map_benchmark -t 2 -s 3 -b 32 -g $((1 << (round % 5))) -d 2 -f > /tmp/soak.b 2>&1 &
 		bp=$!
+		mark_bench_threads $bp > /dev/null
 		if [ $((round % 2)) -eq 1 ]; then
 			echo $((orig - 65536)) > $B/target_kb
 		else
 			echo $orig > $B/target_kb; cycles=$((cycles + 1))
 		fi
-		xdx-iocheck $NVME 8 $((64 << (round % 5))) $seed buffered > /tmp/soak.io 2>&1 || rc=1
+		fail_marked xdx-iocheck $NVME 8 $((64 << (round % 5))) $seed buffered > /tmp/soak.io 2>&1 || rc=1
 		xdx-netcheck 10.0.2.100 7 2 $seed > /tmp/soak.net 2>&1 || rc=1
 		wait $bp || { cat /tmp/soak.b; rc=1; }
 		for f in /tmp/soak.io /tmp/soak.net; do
