@@ -22,7 +22,7 @@ gate() { # name status
 # checkpatch --strict on every patch of the series
 rm -rf "$logdir/series"; git -C "$ktree" format-patch -q -o "$logdir/series" base..series
 "$ktree/scripts/checkpatch.pl" --strict --no-tree --show-types --terse \
-	--ignore FILE_PATH_CHANGES,COMMIT_LOG_LONG_LINE \
+	--ignore FILE_PATH_CHANGES \
 	"$logdir"/series/*.patch > "$logdir/checkpatch.log" 2>&1
 grep -E "^[^ ]+:[0-9]+: (ERROR|WARNING|CHECK)" "$logdir/checkpatch.log"
 ! grep -qE ": (ERROR|WARNING|CHECK):" "$logdir/checkpatch.log"
