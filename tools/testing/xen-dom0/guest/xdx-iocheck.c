@@ -15,8 +15,6 @@
  *   XDX_IOBUF_FILE=<path>  the I/O buffer is a shared mapping of this file
  *                          (created; on tmpfs, page-cache pages mapped to
  *                          user space), not anonymous memory
- *   XDX_WROTE_MARK=<path>  create this file once every block is written and
- *                          before fsync, so others can act during writeback
  *   XDX_NO_DROP=1          buffered reads keep the page cache (read what is
  *                          cached, possibly still under writeback)
  * Prints each pass's throughput ("iocheck-rate: write|read <MB/s>"), bytes
@@ -128,16 +126,6 @@ static unsigned char *io_buffer(size_t len)
 	return p;
 }
 
-static int mark(const char *path)
-{
-	int fd;
-
-	if (!path)
-		return 0;
-	fd = open(path, O_WRONLY | O_CREAT, 0600);
-	return fd < 0 ? -1 : close(fd);
-}
-
 int main(int argc, char **argv)
 {
 	const char *dev, *mode, *what = "both";
@@ -185,8 +173,6 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		if (mark(getenv("XDX_WROTE_MARK")))
-			perror("mark");
 		if (fsync(fd) || close(fd)) {
 			perror("fsync");
 			return 1;
