@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Exchange-on-demand DMA for Xen PV domains: policy and region cache.
+ * Exchange-on-demand DMA for Xen PV domains: the policy.
  *
- * When swiotlb-xen would bounce a streaming mapping, this code checks whether
- * the buffer's pages are exclusively the caller's (see xdx_page_eligible());
- * if so it exchanges the pages' machine frames for one machine-contiguous
- * extent under the device's DMA limit (contents kept) and maps the buffer in
- * place.  The exchange updates the P2M, so later mappings of the region pass
- * swiotlb-xen's own direct-map check and never get here: no copy, no
- * hypercall, no lookup.  Exchanged regions are kept in an rbtree of
- * non-overlapping PFN ranges for the budgets, for replacing overlaps and
- * for finding regions gone stale; every hit is validated against the live
- * P2M, so a region whose frames changed under us (balloon, destroyed
- * contiguous region, grant mapping) is dropped and never used.  Whatever
- * cannot be served goes to the swiotlb bounce pool as before.
+ * swiotlb-xen calls xen_dma_exchange_map() for a mapping it would bounce.
+ * The mapping is served from a region the backend owns (xen-dma-region.c):
+ * 2^order of its own pages, exchanged for one machine-contiguous extent
+ * below the device's limit, copied to and from as swiotlb copies, and kept
+ * for reuse after unmap.  When no region can be had the mapping goes to
+ * the fixed swiotlb pool as before.
+ *
+ * Nothing of the caller's is exchanged: a caller's frames may be mapped
+ * for another device, or other CPUs may touch the rest of their pages, and
+ * neither can be proven otherwise at map time.  Only the backend's own
+ * pages meet the rule "no DMA in flight and no CPU access during the
+ * exchange" by construction.
  *
  * See Documentation/core-api/xen-dma-exchange.rst.
  */
@@ -21,17 +21,14 @@
 
 #include <linux/debugfs.h>
 #include <linux/dma-direct.h>
-#include <linux/fault-inject.h>
+#include <linux/dma-map-ops.h>
+#include <linux/err.h>
 #include <linux/init.h>
-#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
-#include <linux/pagemap.h>
 #include <linux/pci.h>
-#include <linux/rbtree.h>
+#include <linux/percpu.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/swiotlb.h>
 #include <xen/xen.h>
 #include <xen/dma-exchange.h>
@@ -41,166 +38,75 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/xen_dma_exchange.h>
 
-/* Tunables; see the parameter descriptions below. */
 static bool xdx_enable = true;
 static bool xdx_verify;
-static unsigned int xdx_max_order = XEN_DMA_EXCHANGE_MAX_ORDER;
-static unsigned long xdx_max_cached_mb = 256;
-static unsigned long xdx_low_budget_mb = 128;
+static unsigned int xdx_max_order = XDX_MAX_ORDER;
 
-static DECLARE_FAULT_ATTR(fail_xen_dma_exchange);
-
-/* A machine-contiguous run of 2^order frames we exchanged. */
-struct xdx_region {
-	struct rb_node node;
-	unsigned long pfn;		/* first pseudo-physical frame */
-	unsigned long bfn;		/* first machine frame */
-	unsigned int order;
-	bool low;			/* counted against the low budget */
+struct xdx_pcpu_stats {
+	u64 n[XDX_NR_STATS];
 };
 
-static struct rb_root xdx_regions = RB_ROOT;
-static DEFINE_SPINLOCK(xdx_lock);	/* regions and the byte counts */
-static unsigned long xdx_cached_bytes;
-static unsigned long xdx_low_bytes;
-
-static atomic64_t xdx_stats[XDX_NR_STATS];
+static DEFINE_PER_CPU(struct xdx_pcpu_stats, xdx_stats);
 
 static const char * const xdx_stat_names[XDX_NR_STATS] = {
-	[XDX_MAPS]		= "maps",
-	[XDX_HITS]		= "cache_hits",
-	[XDX_EXCHANGES]		= "exchanges",
+	[XDX_MAPS]	= "maps",
+	[XDX_HITS]	= "region_maps",
+	[XDX_REUSES]	= "region_reuses",
+	[XDX_BYTES_VIA_REGION]	= "bytes_via_region",
+	[XDX_EXCHANGES]	= "exchanges",
 	[XDX_BYTES_EXCHANGED]	= "bytes_exchanged",
-	[XDX_BYTES_IN_PLACE]	= "bytes_in_place",
-	[XDX_BOUNCES]		= "bounces",
+	[XDX_RELEASES]	= "regions_released",
+	[XDX_BOUNCES]	= "bounces",
 	[XDX_BYTES_BOUNCED]	= "bytes_bounced",
 	[XDX_FAIL_HYPERVISOR]	= "exchange_failed_hypervisor",
 	[XDX_FAIL_INJECTED]	= "exchange_failed_injected",
 	[XDX_FAIL_NOMEM]	= "exchange_failed_nomem",
-	[XDX_INVALIDATIONS]	= "invalidations",
-	[XDX_STALE]		= "stale_hits_caught",
 	[XDX_SKIP_DISABLED]	= "skipped_disabled",
 	[XDX_SKIP_FORCED]	= "skipped_swiotlb_force",
-	[XDX_SKIP_CONTEXT]	= "skipped_irq_context",
-	[XDX_SKIP_SHAPE]	= "skipped_not_power_of_two",
+	[XDX_SKIP_LIMIT]	= "skipped_dma_limit",
+	[XDX_SKIP_ALIGN]	= "skipped_alignment",
 	[XDX_SKIP_ORDER]	= "skipped_order_too_large",
-	[XDX_SKIP_OWNER]	= "skipped_shared_page",
-	[XDX_SKIP_FOREIGN]	= "skipped_foreign_frame",
+	[XDX_SKIP_ATOMIC]	= "skipped_no_free_region",
 	[XDX_SKIP_BUDGET]	= "skipped_budget",
-	[XDX_VERIFIED]		= "verified_maps",
+	[XDX_BAD_UNMAP]	= "bad_unmaps",
+	[XDX_VERIFIED]	= "verified_maps",
 	[XDX_VERIFY_FAILED]	= "verify_failures",
 };
 
-static inline void xdx_count(enum xdx_stat s, long v)
+/**
+ * xdx_count() - add to a statistics counter
+ * @s: the counter
+ * @v: the amount
+ */
+void xdx_count(enum xdx_stat s, long v)
 {
-	atomic64_add(v, &xdx_stats[s]);
+	this_cpu_add(xdx_stats.n[s], v);
 }
 
 /**
  * xen_dma_exchange_stat() - read one statistics counter
  * @s: the counter
  *
- * Return: its value since boot or the last reset.
+ * Return: its value since boot or the last reset, summed over all CPUs.
  */
 u64 xen_dma_exchange_stat(enum xdx_stat s)
 {
-	return atomic64_read(&xdx_stats[s]);
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(xdx_stats.n[s], cpu);
+	return sum;
 }
 
-static int xdx_region_cmp(const void *key, const struct rb_node *node)
-{
-	const unsigned long pfn = *(const unsigned long *)key;
-	const struct xdx_region *r = rb_entry(node, struct xdx_region, node);
-
-	if (pfn < r->pfn)
-		return -1;
-	if (pfn >= r->pfn + (1UL << r->order))
-		return 1;
-	return 0;
-}
-
-static bool xdx_region_less(struct rb_node *a, const struct rb_node *b)
-{
-	return rb_entry(a, struct xdx_region, node)->pfn <
-	       rb_entry(b, struct xdx_region, node)->pfn;
-}
-
-/* Caller holds xdx_lock. */
-static void xdx_region_erase(struct xdx_region *r, const char *why)
-{
-	unsigned long bytes = PAGE_SIZE << r->order;
-
-	trace_xen_dma_exchange_invalidate(r->pfn, r->order, why);
-	xdx_count(XDX_INVALIDATIONS, 1);
-	rb_erase(&r->node, &xdx_regions);
-	xdx_cached_bytes -= bytes;
-	if (r->low)
-		xdx_low_bytes -= bytes;
-	kfree(r);
-}
-
-/* First region overlapping [pfn, last], or NULL.  Caller holds xdx_lock. */
-static struct xdx_region *xdx_region_overlap(unsigned long pfn,
-					     unsigned long last)
-{
-	struct rb_node *n = xdx_regions.rb_node;
-	struct xdx_region *found = NULL;
-
-	while (n) {
-		struct xdx_region *r = rb_entry(n, struct xdx_region, node);
-
-		if (last < r->pfn) {
-			n = n->rb_left;
-		} else if (pfn >= r->pfn + (1UL << r->order)) {
-			n = n->rb_right;
-		} else {
-			found = r;
-			n = n->rb_left;	/* keep looking for a lower one */
-		}
-	}
-	return found;
-}
-
-/* Insert @new, dropping regions it overlaps.  Caller holds xdx_lock. */
-static void xdx_region_insert(struct xdx_region *new)
-{
-	unsigned long last = new->pfn + (1UL << new->order) - 1;
-	unsigned long bytes = PAGE_SIZE << new->order;
-	struct xdx_region *old;
-
-	while ((old = xdx_region_overlap(new->pfn, last)))
-		xdx_region_erase(old, "replaced");
-	rb_add(&new->node, &xdx_regions, xdx_region_less);
-	xdx_cached_bytes += bytes;
-	if (new->low)
-		xdx_low_bytes += bytes;
-}
-
-/*
- * Drop the region containing @pfn if it is still the one starting at
- * @start: its frames no longer match the P2M.
+/**
+ * xen_dma_exchange_enabled() - is the backend serving mappings?
+ *
+ * Return: false when booted or switched to bounce-only.
  */
-static void xdx_region_invalidate(unsigned long pfn, unsigned long start)
+bool xen_dma_exchange_enabled(void)
 {
-	struct xdx_region *r;
-	unsigned long flags;
-
-	spin_lock_irqsave(&xdx_lock, flags);
-	r = rb_entry_safe(rb_find(&pfn, &xdx_regions, xdx_region_cmp),
-			  struct xdx_region, node);
-	if (r && r->pfn == start)
-		xdx_region_erase(r, "stale");
-	spin_unlock_irqrestore(&xdx_lock, flags);
-}
-
-/* Do frames [pfn, last] still sit at bfn, bfn + 1, ... in the P2M? */
-static bool xdx_p2m_matches(unsigned long pfn, unsigned long last,
-			    unsigned long bfn)
-{
-	for (; pfn <= last; pfn++, bfn++)
-		if (xen_pfn_to_bfn_owned(pfn) != bfn)
-			return false;
-	return true;
+	return READ_ONCE(xdx_enable);
 }
 
 static u64 xdx_dma_limit(struct device *dev)
@@ -208,162 +114,66 @@ static u64 xdx_dma_limit(struct device *dev)
 	return min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
 }
 
-/*
- * Verify mode (debug): before an in-place mapping is handed out, check it
- * a second way, through Xen's M2P rather than the P2M the cache trusts:
- * every machine frame of the bus range must belong to the matching page of
- * the buffer, at the same offset, within the device's limit.  A failure is
- * a bug; it is counted and reported, and the mapping bounces instead.
- */
-static bool xdx_verify_ok(struct device *dev, phys_addr_t phys, size_t size,
-			  dma_addr_t addr)
+static void *xdx_region_vaddr(struct xdx_region *r)
 {
-	unsigned long pfn = PHYS_PFN(phys), last = PHYS_PFN(phys + size - 1);
-	phys_addr_t maddr = dma_to_phys(dev, addr);
-	unsigned long bfn = PHYS_PFN(maddr);
+	return phys_to_virt(PFN_PHYS(r->pfn) + r->offset);
+}
+
+/*
+ * Verify mode (debug): before a region is handed out, check its machine
+ * frames a second way, through Xen's M2P rather than the P2M: every frame
+ * of the bus range must belong to the matching page of the region, within
+ * the device's limit.  A failure is a bug; it is counted and reported, and
+ * the mapping goes to the fixed pool instead.
+ */
+static bool xdx_verify_ok(struct device *dev, struct xdx_region *r,
+			  size_t size, dma_addr_t addr)
+{
+	unsigned long pfn = r->pfn, bfn = PHYS_PFN(r->maddr);
+	unsigned long last = bfn + PFN_UP(r->offset + size) - 1;
 
 	if (!READ_ONCE(xdx_verify))
 		return true;
 	xdx_count(XDX_VERIFIED, 1);
-	if (offset_in_page(maddr) != offset_in_page(phys) ||
-	    addr + size - 1 > xdx_dma_limit(dev))
+	if (addr + size - 1 > xdx_dma_limit(dev))
 		goto bad;
-	for (; pfn <= last; pfn++, bfn++)
+	for (; bfn <= last; pfn++, bfn++)
 		if (xen_bfn_to_pfn_m2p(bfn) != pfn)
 			goto bad;
 	return true;
 bad:
 	xdx_count(XDX_VERIFY_FAILED, 1);
-	pr_err_ratelimited("verify: %s: phys %pa+%zu at bus %pad does not match the M2P\n",
-			   dev_name(dev), &phys, size, &addr);
+	pr_err_ratelimited("verify: %s: region pfn %#lx at bus %pad does not match the M2P\n",
+			   dev_name(dev), r->pfn, &addr);
 	return false;
 }
 
-/**
- * xen_dma_exchange_lookup() - map a buffer from the region cache
- * @dev: the device
- * @phys: physical address of the buffer
- * @size: length in bytes, non-zero
- * @dma: returns the bus address on success
- *
- * A hit needs the whole buffer inside one cached region, the region's
- * frames still in place in the P2M, the bus address within the device's
- * DMA limit, and swiotlb not forced for the device.  A region found stale
- * is dropped.  Never sleeps.
- *
- * Return: true if @dma was set and the buffer may be used in place.
- */
-bool xen_dma_exchange_lookup(struct device *dev, phys_addr_t phys, size_t size,
-			     dma_addr_t *dma)
-{
-	unsigned long pfn = PHYS_PFN(phys), last = PHYS_PFN(phys + size - 1);
-	unsigned long bfn, start, flags;
-	struct xdx_region *r;
-	dma_addr_t addr;
-
-	if (!READ_ONCE(xdx_enable) || !size)
-		return false;
-	xdx_count(XDX_MAPS, 1);
-	if (RB_EMPTY_ROOT(&xdx_regions) || is_swiotlb_force_bounce(dev))
-		return false;
-
-	spin_lock_irqsave(&xdx_lock, flags);
-	r = rb_entry_safe(rb_find(&pfn, &xdx_regions, xdx_region_cmp),
-			  struct xdx_region, node);
-	if (!r || last >= r->pfn + (1UL << r->order)) {
-		spin_unlock_irqrestore(&xdx_lock, flags);
-		return false;
-	}
-	start = r->pfn;
-	bfn = r->bfn + (pfn - r->pfn);
-	spin_unlock_irqrestore(&xdx_lock, flags);
-
-	if (!xdx_p2m_matches(pfn, last, bfn)) {
-		xdx_count(XDX_STALE, 1);
-		xdx_region_invalidate(pfn, start);
-		return false;
-	}
-	addr = phys_to_dma(dev, PFN_PHYS(bfn) + offset_in_page(phys));
-	if (!dma_capable(dev, addr, size, true) ||
-	    !xdx_verify_ok(dev, phys, size, addr))
-		return false;
-
-	xdx_count(XDX_HITS, 1);
-	xdx_count(XDX_BYTES_IN_PLACE, size);
-	trace_xen_dma_exchange_hit(dev, phys, size, addr);
-	*dma = addr;
-	return true;
-}
-
-/**
- * xdx_page_eligible() - may this page's frame be exchanged in place?
- * @page: a page of the buffer
- * @dir: the mapping's direction
- *
- * While the frame is swapped its direct-map PTE is gone and any access from
- * another CPU faults, so only pages nobody else can touch qualify:
- *  - a private kernel allocation: not slab, not reserved, not in the buddy
- *    allocator, not mapped to user space, no page-cache or anon mapping, and
- *    at most the caller's reference; or
- *  - a page-cache folio being filled by a read (DMA_FROM_DEVICE): locked,
- *    not uptodate, not dirty, not under writeback, not mapped; readers wait
- *    for the lock and uptodate bit, so nobody reads it during the exchange.
- *
- * Return: true if the page may be exchanged.
- */
-bool xdx_page_eligible(struct page *page, enum dma_data_direction dir)
-{
-	struct folio *folio = page_folio(page);
-
-	if (folio_test_slab(folio) || PageReserved(page) || PageBuddy(page) ||
-	    folio_mapped(folio))
-		return false;
-	if (!folio->mapping)
-		return folio_ref_count(folio) <= 1;
-	return dir == DMA_FROM_DEVICE && !folio_test_anon(folio) &&
-	       folio_test_locked(folio) && !folio_test_uptodate(folio) &&
-	       !folio_test_dirty(folio) && !folio_test_writeback(folio);
-}
-
 /*
- * Decide whether [phys, phys + size) can be exchanged in place: the pages it
- * touches must form a power-of-two run no larger than max_order, all
- * eligible and backed by our own frames, within the budgets.
+ * Which region fits a mapping of @size bytes at page offset @offset for
+ * @dev: the address class, and the order that keeps the data at the same
+ * page offset (so any min_align_mask below PAGE_SIZE holds) inside one
+ * naturally aligned extent (so no segment boundary of that size or more
+ * is crossed).
  */
-static enum xdx_stat xdx_check(struct device *dev, phys_addr_t phys,
-			       size_t size, enum dma_data_direction dir,
-			       unsigned int *order_out, bool *low_out)
+static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
+			     size_t size, enum xdx_class *cls,
+			     unsigned int *order)
 {
-	unsigned long pfn = PHYS_PFN(phys);
-	unsigned long nr = PHYS_PFN(phys + size - 1) - pfn + 1;
-	unsigned long bytes, i;
-	unsigned int order;
-	bool low;
+	u64 limit = xdx_dma_limit(dev);
 
 	if (!READ_ONCE(xdx_enable))
 		return XDX_SKIP_DISABLED;
 	if (is_swiotlb_force_bounce(dev))
 		return XDX_SKIP_FORCED;
-	if (in_hardirq() || in_nmi())
-		return XDX_SKIP_CONTEXT;
-	if (!is_power_of_2(nr))
-		return XDX_SKIP_SHAPE;
-	order = ilog2(nr);
-	if (order > READ_ONCE(xdx_max_order))
+	if (limit < DMA_BIT_MASK(32))
+		return XDX_SKIP_LIMIT;
+	*cls = limit < DMA_BIT_MASK(48) ? XDX_CLASS_LOW : XDX_CLASS_ANY;
+	*order = get_order(offset + size);
+	if (*order > READ_ONCE(xdx_max_order))
 		return XDX_SKIP_ORDER;
-	for (i = 0; i < nr; i++) {
-		if (!xdx_page_eligible(pfn_to_page(pfn + i), dir))
-			return XDX_SKIP_OWNER;
-		if (xen_pfn_to_bfn_owned(pfn + i) == XEN_DMA_NO_FRAME)
-			return XDX_SKIP_FOREIGN;
-	}
-	bytes = PAGE_SIZE << order;
-	low = xdx_dma_limit(dev) <= DMA_BIT_MASK(32);
-	if (xdx_cached_bytes + bytes > READ_ONCE(xdx_max_cached_mb) << 20 ||
-	    (low && xdx_low_bytes + bytes > READ_ONCE(xdx_low_budget_mb) << 20))
-		return XDX_SKIP_BUDGET;
-	*order_out = order;
-	*low_out = low;
+	if (dma_get_min_align_mask(dev) >= PAGE_SIZE ||
+	    (PAGE_SIZE << *order) - 1 > dma_get_seg_boundary(dev))
+		return XDX_SKIP_ALIGN;
 	return XDX_NR_STATS;
 }
 
@@ -373,16 +183,13 @@ static enum xdx_stat xdx_check(struct device *dev, phys_addr_t phys,
  * @phys: physical address of the buffer
  * @size: length in bytes, non-zero
  * @dir: DMA direction
- * @attrs: DMA attributes (unused for now)
+ * @attrs: DMA attributes
  * @dma: returns the bus address on success
  *
- * Called when the buffer is not usable as it is.  A recorded region that
- * covers it is checked first: it can only have gone stale (then it is
- * dropped) or be above this device's limit, since a valid one would have
- * passed the caller's direct-map check.  Then, if the buffer is eligible,
- * exchange its pages for a machine-contiguous extent under the device's
- * limit, keeping the contents, record the region and map in place.  Never
- * sleeps.  On false the caller bounces through swiotlb.
+ * Takes an owned region of the right class and size, copies the buffer
+ * into it for every direction (so a partial device write leaks nothing of
+ * the region's past) and returns the region's bus address.  Never sleeps.
+ * On false the caller bounces through the fixed swiotlb pool.
  *
  * Return: true if @dma was set.
  */
@@ -390,57 +197,41 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 			  enum dma_data_direction dir, unsigned long attrs,
 			  dma_addr_t *dma)
 {
-	unsigned long pfn = PHYS_PFN(phys), flags;
+	unsigned int offset = offset_in_page(phys), order = 0;
+	enum xdx_class cls = XDX_CLASS_LOW;
 	struct xdx_region *r;
 	enum xdx_stat why;
-	unsigned int order = 0, bits;
-	dma_addr_t maddr, addr;
-	bool low = false;
+	dma_addr_t addr;
 
 	if (!size)
 		return false;
-	if (xen_dma_exchange_lookup(dev, phys, size, dma))
-		return true;
-	why = xdx_check(dev, phys, size, dir, &order, &low);
+	xdx_count(XDX_MAPS, 1);
+	why = xdx_fit(dev, offset, size, &cls, &order);
 	if (why != XDX_NR_STATS)
-		goto refuse;
-	why = XDX_FAIL_INJECTED;
-	if (should_fail(&fail_xen_dma_exchange, size))
-		goto refuse;
-	why = XDX_FAIL_NOMEM;
-	r = kzalloc(sizeof(*r), GFP_ATOMIC | __GFP_NOWARN);
+		goto fallback;
+	r = xdx_region_get(cls, order, &why);
 	if (!r)
-		goto refuse;
-	why = XDX_FAIL_HYPERVISOR;
-	bits = fls64(xdx_dma_limit(dev));
-	if (xen_exchange_region_preserve(PFN_PHYS(pfn), order, bits, &maddr))
-		goto refuse_free;
-	r->pfn = pfn;
-	r->bfn = PHYS_PFN(maddr);
-	r->order = order;
-	r->low = low;
+		goto fallback;
+	r->offset = offset;
+	addr = phys_to_dma(dev, r->maddr + offset);
+	if (!dma_capable(dev, addr, size, true) ||
+	    !xdx_verify_ok(dev, r, size, addr)) {
+		xdx_region_put(r);
+		why = XDX_SKIP_LIMIT;
+		goto fallback;
+	}
+	r->orig = phys;
+	r->size = size;
+	r->dir = dir;
+	memcpy(xdx_region_vaddr(r), phys_to_virt(phys), size);
 
-	/* Trust but verify: the P2M must now describe what Xen returned. */
-	addr = phys_to_dma(dev, maddr + offset_in_page(phys));
-	if (!xdx_p2m_matches(pfn, pfn + (1UL << order) - 1, r->bfn) ||
-	    !dma_capable(dev, addr, size, true) ||
-	    !xdx_verify_ok(dev, phys, size, addr))
-		goto refuse_free;
-
-	spin_lock_irqsave(&xdx_lock, flags);
-	xdx_region_insert(r);
-	spin_unlock_irqrestore(&xdx_lock, flags);
-
-	xdx_count(XDX_EXCHANGES, 1);
-	xdx_count(XDX_BYTES_EXCHANGED, PAGE_SIZE << order);
-	xdx_count(XDX_BYTES_IN_PLACE, size);
-	trace_xen_dma_exchange_exchanged(dev, pfn, order, bits, maddr);
+	xdx_count(XDX_HITS, 1);
+	xdx_count(XDX_BYTES_VIA_REGION, size);
+	trace_xen_dma_exchange_hit(dev, phys, size, addr);
 	*dma = addr;
 	return true;
 
-refuse_free:
-	kfree(r);
-refuse:
+fallback:
 	xdx_count(why, 1);
 	trace_xen_dma_exchange_fallback(dev, phys, size, xdx_stat_names[why]);
 	return false;
@@ -458,43 +249,81 @@ void xen_dma_exchange_bounced(struct device *dev, size_t size)
 }
 
 /**
- * xen_dma_exchange_forget_all() - drop every cached region
+ * __xen_dma_exchange_unmap() - end a mapping served by a region
+ * @dev: the device
+ * @phys: what the mapping's bus address translates to
+ * @size: the mapping's length
+ * @dir: its direction
+ * @attrs: DMA attributes
  *
- * The frames stay where they are (still contiguous and low); only the
- * records go, so later mappings are exchanged or bounced afresh.
+ * Copies back what the device wrote (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
+ * unless DMA_ATTR_SKIP_CPU_SYNC) and returns the region to its free list.
+ * An unmap that does not match the mapping is reported and changes
+ * nothing; a second unmap finds no mapped region.
  *
- * Return: the number of regions dropped.
+ * Return: true if @phys was in one of our regions.
  */
-unsigned long xen_dma_exchange_forget_all(void)
+bool __xen_dma_exchange_unmap(struct device *dev, phys_addr_t phys,
+			      size_t size, enum dma_data_direction dir,
+			      unsigned long attrs)
 {
-	unsigned long flags, n = 0;
-	struct rb_node *node;
+	struct xdx_region *r = xdx_region_claim(phys, size);
 
-	spin_lock_irqsave(&xdx_lock, flags);
-	while ((node = rb_first(&xdx_regions))) {
-		xdx_region_erase(rb_entry(node, struct xdx_region, node), "flushed");
-		n++;
+	if (!r)
+		return false;
+	if (IS_ERR(r)) {
+		/* Left mapped: the device may still own it. */
+		xdx_count(XDX_BAD_UNMAP, 1);
+		dev_err_ratelimited(dev, "xen_dma_exchange: unmap of %zu bytes at %pa does not match its mapping\n",
+				    size, &phys);
+		return true;
 	}
-	spin_unlock_irqrestore(&xdx_lock, flags);
-	return n;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
+	    (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
+		memcpy(phys_to_virt(r->orig), xdx_region_vaddr(r), size);
+	xdx_region_put(r);
+	return true;
 }
 
 /**
- * xen_dma_exchange_cached_bytes() - bytes held in cached regions
- * @low: if non-NULL, returns the part counted against the low budget
+ * __xen_dma_exchange_sync() - sync part of a mapping served by a region
+ * @dev: the device
+ * @phys: what the bus address of the part translates to
+ * @size: the part's length
+ * @dir: the direction given to the sync
+ * @for_cpu: true for dma_sync_*_for_cpu(), false for _for_device()
  *
- * Return: total bytes of all cached regions.
+ * For the CPU, copies what the device wrote (DMA_FROM_DEVICE,
+ * DMA_BIDIRECTIONAL) to the caller's buffer; for the device, copies the
+ * caller's buffer to the region (DMA_TO_DEVICE, DMA_BIDIRECTIONAL).  A
+ * range outside the mapping is reported and not copied.
+ *
+ * Return: true if @phys was in one of our mapped regions.
  */
-unsigned long xen_dma_exchange_cached_bytes(unsigned long *low)
+bool __xen_dma_exchange_sync(struct device *dev, phys_addr_t phys,
+			     size_t size, enum dma_data_direction dir,
+			     bool for_cpu)
 {
-	unsigned long flags, total;
+	struct xdx_region *r = xdx_region_find(phys);
+	phys_addr_t start;
+	size_t off;
 
-	spin_lock_irqsave(&xdx_lock, flags);
-	total = xdx_cached_bytes;
-	if (low)
-		*low = xdx_low_bytes;
-	spin_unlock_irqrestore(&xdx_lock, flags);
-	return total;
+	if (!r)
+		return false;
+	start = PFN_PHYS(r->pfn) + r->offset;
+	off = phys - start;
+	if (phys < start || off > r->size || size > r->size - off) {
+		dev_err_ratelimited(dev, "xen_dma_exchange: sync of %zu bytes at %pa is outside the mapping\n",
+				    size, &phys);
+		return true;
+	}
+	if (for_cpu && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
+		memcpy(phys_to_virt(r->orig + off), xdx_region_vaddr(r) + off,
+		       size);
+	else if (!for_cpu && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
+		memcpy(xdx_region_vaddr(r) + off, phys_to_virt(r->orig + off),
+		       size);
+	return true;
 }
 
 /* ---- parameters ---- */
@@ -503,7 +332,7 @@ static int xdx_set_max_order(const char *val, const struct kernel_param *kp)
 {
 	unsigned int v;
 
-	if (kstrtouint(val, 0, &v) || v > XEN_DMA_EXCHANGE_MAX_ORDER)
+	if (kstrtouint(val, 0, &v) || v > XDX_MAX_ORDER)
 		return -EINVAL;
 	WRITE_ONCE(xdx_max_order, v);
 	return 0;
@@ -514,52 +343,27 @@ static const struct kernel_param_ops xdx_max_order_ops = {
 	.get = param_get_uint,
 };
 
-static int xdx_set_mb(const char *val, const struct kernel_param *kp)
-{
-	unsigned long v;
-
-	/* Sizes in MiB, shifted to bytes: keep well inside unsigned long. */
-	if (kstrtoul(val, 0, &v) || v > (1UL << 24))
-		return -EINVAL;
-	WRITE_ONCE(*(unsigned long *)kp->arg, v);
-	return 0;
-}
-
-static const struct kernel_param_ops xdx_mb_ops = {
-	.set = xdx_set_mb,
-	.get = param_get_ulong,
-};
-
 module_param_named(enable, xdx_enable, bool, 0644);
-MODULE_PARM_DESC(enable, "Exchange buffers in place instead of bouncing (0 = upstream bounce-only)");
+MODULE_PARM_DESC(enable, "Serve would-bounce mappings from owned regions (0 = upstream bounce-only)");
 module_param_named(verify, xdx_verify, bool, 0644);
-MODULE_PARM_DESC(verify, "Check every in-place mapping against Xen's M2P too (debug)");
+MODULE_PARM_DESC(verify, "Check every region mapping against Xen's M2P too (debug)");
 module_param_cb(max_order, &xdx_max_order_ops, &xdx_max_order, 0644);
-MODULE_PARM_DESC(max_order, "Largest exchange, as page order (0-10, default 10 = 4 MiB)");
-module_param_cb(max_cached_mb, &xdx_mb_ops, &xdx_max_cached_mb, 0644);
-MODULE_PARM_DESC(max_cached_mb, "Most MiB held in cached regions (default 256)");
-module_param_cb(low_budget_mb, &xdx_mb_ops, &xdx_low_budget_mb, 0644);
-MODULE_PARM_DESC(low_budget_mb, "Most MiB exchanged below 4 GiB for 32-bit devices (default 128)");
+MODULE_PARM_DESC(max_order, "Largest mapping served from a region, as page order (0-10, default 10 = 4 MiB)");
 
 /* ---- debugfs ---- */
 
 #ifdef CONFIG_DEBUG_FS
 static int xdx_stats_show(struct seq_file *m, void *v)
 {
-	unsigned long low, total = xen_dma_exchange_cached_bytes(&low);
-	unsigned long flags, regions = 0;
-	struct rb_node *n;
+	unsigned long total, low, in_use;
 	int i;
 
 	for (i = 0; i < XDX_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", xdx_stat_names[i],
 			   xen_dma_exchange_stat(i));
-	spin_lock_irqsave(&xdx_lock, flags);
-	for (n = rb_first(&xdx_regions); n; n = rb_next(n))
-		regions++;
-	spin_unlock_irqrestore(&xdx_lock, flags);
-	seq_printf(m, "regions %lu\nregion_bytes %lu\nregion_bytes_low %lu\n",
-		   regions, total, low);
+	xdx_region_held(&total, &low, &in_use);
+	seq_printf(m, "regions_in_use %lu\nregion_bytes %lu\nregion_bytes_low %lu\n",
+		   in_use, total, low);
 	return 0;
 }
 
@@ -568,19 +372,20 @@ static int xdx_stats_open(struct inode *inode, struct file *file)
 	return single_open(file, xdx_stats_show, NULL);
 }
 
-/* Writing "0" resets the counters (not the cache). */
+/* Writing "0" resets the counters (not the regions). */
 static ssize_t xdx_stats_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
 	unsigned int v;
-	int i, ret = kstrtouint_from_user(ubuf, len, 0, &v);
+	int i, cpu, ret = kstrtouint_from_user(ubuf, len, 0, &v);
 
 	if (ret)
 		return ret;
 	if (v)
 		return -EINVAL;
-	for (i = 0; i < XDX_NR_STATS; i++)
-		atomic64_set(&xdx_stats[i], 0);
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < XDX_NR_STATS; i++)
+			per_cpu(xdx_stats.n[i], cpu) = 0;
 	return len;
 }
 
@@ -593,10 +398,18 @@ static const struct file_operations xdx_stats_fops = {
 	.release = single_release,
 };
 
+static int xdx_regions_show(struct seq_file *m, void *v)
+{
+	xdx_region_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xdx_regions);
+
+/* Writing anything gives every free region back to Xen. */
 static ssize_t xdx_flush_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
-	xen_dma_exchange_forget_all();
+	xdx_region_release_free();
 	return len;
 }
 
@@ -643,11 +456,10 @@ static void __init xdx_debugfs_init(void)
 	struct dentry *dir = debugfs_create_dir("xen_dma_exchange", NULL);
 
 	debugfs_create_file("stats", 0600, dir, NULL, &xdx_stats_fops);
+	debugfs_create_file("regions", 0400, dir, NULL, &xdx_regions_fops);
 	debugfs_create_file("flush", 0200, dir, NULL, &xdx_flush_fops);
 	debugfs_create_file("dev_dma_limit", 0200, dir, NULL,
 			    &xdx_dev_limit_fops);
-	fault_create_debugfs_attr("fail_xen_dma_exchange", NULL,
-				  &fail_xen_dma_exchange);
 }
 #else
 static inline void xdx_debugfs_init(void)
@@ -661,16 +473,15 @@ static int __init xen_dma_exchange_init(void)
 
 	if (!xen_pv_domain())
 		return 0;
-	ret = xen_exchange_setup();
+	xdx_debugfs_init();
+	ret = xdx_region_init();
 	if (ret) {
 		pr_warn("disabled: setup failed (%d)\n", ret);
 		WRITE_ONCE(xdx_enable, false);
 		return 0;
 	}
-	xdx_debugfs_init();
-	pr_info("%s, max order %u, cache %lu MiB, low budget %lu MiB\n",
-		xdx_enable ? "enabled" : "off (bounce-only)", xdx_max_order,
-		xdx_max_cached_mb, xdx_low_budget_mb);
+	pr_info("%s, max order %u\n",
+		xdx_enable ? "enabled" : "off (bounce-only)", xdx_max_order);
 	return 0;
 }
 subsys_initcall(xen_dma_exchange_init);

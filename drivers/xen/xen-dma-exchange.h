@@ -1,49 +1,111 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internal interface of drivers/xen/xen-dma-exchange.c, shared with its
- * KUnit suite and the host test harness in tools/testing/xen-exchange/.
+ * Exchange-on-demand DMA for Xen PV domains: what the policy
+ * (xen-dma-exchange.c), the owned-region allocator (xen-dma-region.c), the
+ * KUnit suite and the host test harness in tools/testing/xen-exchange/
+ * share.
  */
 #ifndef _DRIVERS_XEN_DMA_EXCHANGE_H
 #define _DRIVERS_XEN_DMA_EXCHANGE_H
 
 #include <linux/dma-direction.h>
+#include <linux/list.h>
+#include <linux/rbtree_latch.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 
 struct device;
-struct page;
 
-/* Statistics counters; the XDX_SKIP_* ones double as refusal reasons. */
+/*
+ * Statistics counters (names in xdx_stat_names[]).  The XDX_SKIP_* and
+ * XDX_FAIL_* ones double as the reasons a mapping is left to the fixed
+ * swiotlb pool (trace event "fallback").
+ */
 enum xdx_stat {
 	XDX_MAPS,
 	XDX_HITS,
+	XDX_REUSES,
+	XDX_BYTES_VIA_REGION,
 	XDX_EXCHANGES,
 	XDX_BYTES_EXCHANGED,
-	XDX_BYTES_IN_PLACE,
+	XDX_RELEASES,
 	XDX_BOUNCES,
 	XDX_BYTES_BOUNCED,
 	XDX_FAIL_HYPERVISOR,
 	XDX_FAIL_INJECTED,
 	XDX_FAIL_NOMEM,
-	XDX_INVALIDATIONS,
-	XDX_STALE,
 	XDX_SKIP_DISABLED,
 	XDX_SKIP_FORCED,
-	XDX_SKIP_CONTEXT,
-	XDX_SKIP_SHAPE,
+	XDX_SKIP_LIMIT,
+	XDX_SKIP_ALIGN,
 	XDX_SKIP_ORDER,
-	XDX_SKIP_OWNER,
-	XDX_SKIP_FOREIGN,
+	XDX_SKIP_ATOMIC,
 	XDX_SKIP_BUDGET,
+	XDX_BAD_UNMAP,
 	XDX_VERIFIED,
 	XDX_VERIFY_FAILED,
 	XDX_NR_STATS
 };
 
+/* Address classes: where a region's machine frames lie. */
+enum xdx_class {
+	XDX_CLASS_LOW,		/* below 4 GiB: devices with 32 to 47 bits */
+	XDX_CLASS_ANY,		/* anywhere: 48 bits and more */
+	XDX_NR_CLASSES
+};
+
+/* Largest region: 2^10 pages (4 MiB), MAX_PAGE_ORDER on x86. */
+#define XDX_MAX_ORDER		10
+#define XDX_NR_ORDERS		(XDX_MAX_ORDER + 1)
+
+/*
+ * A machine-contiguous run of 2^order pages the backend allocated and
+ * exchanged.  Nothing but the backend maps or touches its pages, so the
+ * exchange that made it met the safety rule by construction.
+ *
+ * @lt, @pfn, @maddr, @order and @cls are set once before the region is
+ * published and never change.  @list, @mapped, @idle_since are protected
+ * by xdx_region_lock.  @orig, @offset, @size, @dir describe the mapping
+ * the region serves; they are written by the mapping's owner while
+ * @mapped is set (map, unmap) and read by its syncs.
+ */
+struct xdx_region {
+	struct latch_tree_node lt;	/* in xdx_region_tree, by pfn */
+	struct list_head list;		/* free list, or the in-use list */
+	unsigned long pfn;		/* first pseudo-physical frame */
+	phys_addr_t maddr;		/* machine address of the first byte */
+	unsigned int order;
+	enum xdx_class cls;
+	bool mapped;
+	unsigned long idle_since;	/* jiffies, while free */
+	phys_addr_t orig;		/* the caller's buffer */
+	unsigned int offset;		/* of the data in the region */
+	size_t size;
+	enum dma_data_direction dir;
+	struct rcu_head rcu;
+};
+
+void xdx_count(enum xdx_stat s, long v);
 u64 xen_dma_exchange_stat(enum xdx_stat s);
-bool xen_dma_exchange_lookup(struct device *dev, phys_addr_t phys, size_t size,
-			     dma_addr_t *dma);
-bool xdx_page_eligible(struct page *page, enum dma_data_direction dir);
-unsigned long xen_dma_exchange_forget_all(void);
-unsigned long xen_dma_exchange_cached_bytes(unsigned long *low);
+bool xen_dma_exchange_enabled(void);
+
+/* Owned regions: xen-dma-region.c */
+struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
+				  enum xdx_stat *why);
+void xdx_region_put(struct xdx_region *r);
+struct xdx_region *xdx_region_find(phys_addr_t phys);
+struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size);
+unsigned long xdx_region_release_free(void);
+void xdx_region_held(unsigned long *total, unsigned long *low,
+		     unsigned long *in_use);
+int __init xdx_region_init(void);
+#if IS_ENABLED(CONFIG_XEN_DMA_EXCHANGE_KUNIT_TEST)
+struct task_struct;
+void xdx_region_test_deny(struct task_struct *task);
+#endif
+#ifdef CONFIG_DEBUG_FS
+struct seq_file;
+void xdx_region_show(struct seq_file *m);
+#endif
 
 #endif /* _DRIVERS_XEN_DMA_EXCHANGE_H */

@@ -8,7 +8,7 @@
 #include <linux/device.h>
 #include <linux/tracepoint.h>
 
-/* A mapping served in place from a cached region. */
+/* A mapping served from an owned region. */
 TRACE_EVENT(xen_dma_exchange_hit,
 	    TP_PROTO(struct device *dev, phys_addr_t phys, size_t size,
 		     dma_addr_t dma),
@@ -26,27 +26,27 @@ TRACE_EVENT(xen_dma_exchange_hit,
 		      __entry->dma)
 );
 
-/* A region exchanged for machine-contiguous frames. */
+/* One of the backend's own regions exchanged for machine-contiguous frames. */
 TRACE_EVENT(xen_dma_exchange_exchanged,
-	    TP_PROTO(struct device *dev, unsigned long pfn, unsigned int order,
+	    TP_PROTO(const char *cls, unsigned long pfn, unsigned int order,
 		     unsigned int address_bits, u64 maddr),
-	    TP_ARGS(dev, pfn, order, address_bits, maddr),
-	    TP_STRUCT__entry(__string(dev_name, dev_name(dev))
+	    TP_ARGS(cls, pfn, order, address_bits, maddr),
+	    TP_STRUCT__entry(__string(cls, cls)
 			     __field(unsigned long, pfn)
 			     __field(unsigned int, order)
 			     __field(unsigned int, address_bits)
 			     __field(u64, maddr)),
-	    TP_fast_assign(__assign_str(dev_name);
+	    TP_fast_assign(__assign_str(cls);
 			   __entry->pfn = pfn;
 			   __entry->order = order;
 			   __entry->address_bits = address_bits;
 			   __entry->maddr = maddr;),
-	    TP_printk("dev=%s pfn=%#lx order=%u bits=%u maddr=%#llx",
-		      __get_str(dev_name), __entry->pfn, __entry->order,
+	    TP_printk("class=%s pfn=%#lx order=%u bits=%u maddr=%#llx",
+		      __get_str(cls), __entry->pfn, __entry->order,
 		      __entry->address_bits, __entry->maddr)
 );
 
-/* A mapping left to swiotlb; @reason names the refusal or failure. */
+/* A mapping left to the fixed swiotlb pool; @reason names why. */
 TRACE_EVENT(xen_dma_exchange_fallback,
 	    TP_PROTO(struct device *dev, phys_addr_t phys, size_t size,
 		     const char *reason),
@@ -64,7 +64,7 @@ TRACE_EVENT(xen_dma_exchange_fallback,
 		      __get_str(reason))
 );
 
-/* A cached region dropped: its frames changed, it was replaced or flushed. */
+/* An owned region given back to Xen: idle, shrinker, budget or flush. */
 TRACE_EVENT(xen_dma_exchange_invalidate,
 	    TP_PROTO(unsigned long pfn, unsigned int order, const char *why),
 	    TP_ARGS(pfn, order, why),

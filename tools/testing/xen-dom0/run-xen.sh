@@ -44,13 +44,14 @@ if [ "$native" = 1 ]; then
 else
 	boot=(-kernel "$xen" -append "$xen_args" -initrd "$kernel $dom0_args,$initrd")
 fi
-# the NIC's peer: QEMU user networking, with "cat" as a TCP echo service
-# at 10.0.2.100:7 for xdx-netcheck
+# the NICs' peers: QEMU user networking, with "cat" as a TCP echo service
+# at 10.0.2.100:7 (e1000e) and 10.0.3.100:7 (e1000, 32-bit) for xdx-netcheck
 qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max,-smap -smp 2 -m "$mem"
 	-display none -no-reboot "${boot[@]}"
 	-drive file="$disk",if=none,id=nvm,format=raw,cache=unsafe
 	-device nvme,serial=xdx0001,drive=nvm
 	-netdev user,id=n0,guestfwd=tcp:10.0.2.100:7-cmd:cat -device e1000e,netdev=n0
+	-netdev user,id=n1,net=10.0.3.0/24,guestfwd=tcp:10.0.3.100:7-cmd:cat -device e1000,netdev=n1
 	-device pci-testdev)
 
 echo "run-xen: ${qemu[*]}" > "$log"

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A simulated Xen PV domain for the host harness: pseudo-physical pages with
- * a P2M, machine frames with an M2P, and XENMEM_exchange with Xen's rules:
- *  - input pages are taken with steal_page(): a page with any extra
- *    reference or mapping (sim_pin()) makes the whole exchange fail, -EINVAL;
- *  - output is one 2^order extent, machine aligned, below 2^address_bits,
- *    all or nothing: -ENOMEM when no such free extent exists;
- *  - extents larger than the hardware domain's limit (order 12) fail -EPERM;
- *  - failures can be injected (sim.fail_next).
- * The device's view of memory goes through the M2P (sim_machine_byte()), so
- * a wrong bus address reads another page's bytes or no page at all.  Page
- * contents stay with the pseudo-physical page across an exchange, which is
- * the contract of the content-preserving wrapper being modelled.
+ * a P2M, machine frames with an M2P, a page allocator, and the two x86 PV
+ * calls the region allocator makes, with mmu_pv.c's semantics:
+ *
+ * xen_create_contiguous_region(pstart, order, bits, &maddr): zeroes the
+ *   2^order pages first (their contents are lost, success or not), then
+ *   exchanges their frames for one extent of 2^order machine frames,
+ *   naturally aligned, below 2^bits when bits != 0; all or nothing, -ENOMEM
+ *   when no such extent is free or when sim.fail_create says so.  An order
+ *   above the frame array's (MIN_CONTIG_ORDER at first) grows the array with
+ *   GFP_KERNEL: counted as a bug when it happens in the mapping path.
+ * xen_destroy_contiguous_region(pstart, order): zeroes the pages and
+ *   exchanges the extent back for 2^order scattered frames above 4 GiB;
+ *   does nothing for an order the frame array never grew to.
+ *
+ * The harness also asserts the safety property here: only pages the backend
+ * got from alloc_pages() with that very order are ever exchanged.
+ * The device's view of memory goes through the M2P (sim_machine_byte()).
  */
 #include <assert.h>
 #include "xdx_shim.h"
@@ -19,14 +25,17 @@
 #include "xdx_sim.h"
 
 struct xdx_sim sim;
-struct page *xdx_sim_pages;
+struct page xdx_sim_pages[SIM_PFNS];
 int xdx_verbose;
 int xdx_fail_kzalloc;
-bool xdx_in_hardirq;
+int xdx_rcu_depth;
+unsigned long xdx_dev_errs;
+struct shrinker *xdx_shrinker_registered;
+struct bus_type pci_bus_type;
 
-void xdx_lock_bug(void)
+void xdx_lock_bug(const char *what)
 {
-	fprintf(stderr, "FATAL: spinlock taken recursively\n");
+	fprintf(stderr, "FATAL: spinlock %s\n", what);
 	abort();
 }
 
@@ -57,47 +66,61 @@ static long find_extent(unsigned long lo, unsigned long hi, unsigned int order)
 	return -1;
 }
 
+static unsigned long random_high_frame(void)
+{
+	unsigned long m;
+
+	do {
+		m = SIM_4G + (unsigned long)rand() % (SIM_MFNS - SIM_4G);
+	} while (!frame_free(m));
+	return m;
+}
+
 void sim_init(unsigned long low_frames, unsigned int seed)
 {
 	unsigned long pfn, m;
 
 	memset(&sim, 0, sizeof(sim));
+	memset(xdx_sim_pages, 0, sizeof(xdx_sim_pages));
+	memset(sim.alloc_head, -1, sizeof(sim.alloc_head));
+	sim.contig_order = SIM_CONTIG_ORDER;
 	srand(seed);
-	free(xdx_sim_pages);
-	xdx_sim_pages = calloc(SIM_PFNS, sizeof(struct page));
 	for (m = 0; m < SIM_MFNS; m++)
 		sim.m2p[m] = SIM_OTHER;		/* another domain's, or Xen's */
 	for (m = SIM_LOW_BASE; m < SIM_LOW_BASE + low_frames && m < SIM_4G; m++)
 		sim.m2p[m] = SIM_FREE;
 	for (m = SIM_4G; m < SIM_MFNS; m++)
 		sim.m2p[m] = SIM_FREE;
-	/* the domain's frames: scattered above 4 GiB, as dom0's are */
+	/* the domain's frames: scattered above 4 GiB, as dom0's are ... */
 	for (pfn = 0; pfn < SIM_PFNS; pfn++) {
-		do {
-			m = SIM_4G + (unsigned long)rand() % (SIM_MFNS - SIM_4G);
-		} while (!frame_free(m));
+		if (pfn >= SIM_POOL_PFN && pfn < SIM_POOL_PFN + SIM_POOL_PFNS)
+			m = SIM_POOL_MFN + pfn - SIM_POOL_PFN;	/* ... but the pool */
+		else
+			m = random_high_frame();
 		sim.p2m[pfn] = m;
 		sim.m2p[m] = pfn;
-		xdx_sim_pages[pfn].f.refcount = 1;
-		sim_fill_page(pfn, rand());
+	}
+	sim_fill(0, SIM_CALLER_PFNS * PAGE_SIZE, rand());
+}
+
+void sim_fill(phys_addr_t phys, size_t size, unsigned int seed)
+{
+	unsigned char *p = phys_to_virt(phys);
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (unsigned char)(seed >> 16);
 	}
 }
 
-void sim_fill_page(unsigned long pfn, unsigned int seed)
+void *phys_to_virt(phys_addr_t phys)
 {
-	unsigned char *p = sim_cpu_page(pfn);
-	unsigned long i;
-
-	for (i = 0; i < PAGE_SIZE; i++)
-		p[i] = (unsigned char)(seed + i * 13 + (i >> 7));
+	assert(PHYS_PFN(phys) < SIM_PFNS);
+	return &sim.mem[0][0] + phys;
 }
 
-unsigned char *sim_cpu_page(unsigned long pfn)
-{
-	return sim.mem[pfn];
-}
-
-/* What a device reading machine address @maddr sees; NULL if not ours. */
+/* What a device at machine address @maddr reaches; NULL if not ours. */
 unsigned char *sim_machine_byte(dma_addr_t maddr)
 {
 	unsigned long m = PHYS_PFN(maddr);
@@ -107,49 +130,168 @@ unsigned char *sim_machine_byte(dma_addr_t maddr)
 	return &sim.mem[sim.m2p[m]][offset_in_page(maddr)];
 }
 
-int xen_exchange_region_preserve(phys_addr_t pstart, unsigned int order,
-				 unsigned int address_bits, dma_addr_t *dma)
+/* bfn_to_pfn(): the M2P, checked against the P2M as mmu_pv does. */
+unsigned long sim_bfn_to_pfn(unsigned long bfn)
 {
-	unsigned long pfn = PHYS_PFN(pstart), n = 1UL << order, i;
-	unsigned long limit, lo;
-	long ext;
+	long pfn;
 
-	sim.exchange_calls++;
-	if (order > XEN_DMA_EXCHANGE_MAX_ORDER)
-		return -EINVAL;
-	if (order > 12)
-		return -EPERM;
-	if (sim.fail_next) {
-		sim.fail_next--;
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		assert(pfn + i < SIM_PFNS);
-		if (sim.p2m[pfn + i] == SIM_NO_FRAME || sim.foreign[pfn + i] ||
-		    sim.pinned[pfn + i])
-			return -EINVAL;		/* steal_page() refuses */
-	}
-	limit = address_bits >= 64 || (1ULL << (address_bits - PAGE_SHIFT)) > SIM_MFNS ?
-		SIM_MFNS : 1UL << (address_bits - PAGE_SHIFT);
-	lo = limit <= SIM_4G ? SIM_LOW_BASE : 0;
-	ext = find_extent(lo, limit, order);
+	if (bfn >= SIM_MFNS || (pfn = sim.m2p[bfn]) < 0 || sim.p2m[pfn] != bfn)
+		return SIM_NO_FRAME;
+	return pfn;
+}
+
+unsigned long sim_free_low_frames(void)
+{
+	unsigned long m, n = 0;
+
+	for (m = SIM_LOW_BASE; m < SIM_4G; m++)
+		n += frame_free(m);
+	return n;
+}
+
+unsigned long sim_pages_allocated(void)
+{
+	unsigned long pfn, n = 0;
+
+	for (pfn = SIM_ALLOC_PFN; pfn < SIM_PFNS; pfn++)
+		n += sim.allocated[pfn];
+	return n;
+}
+
+/* Give [pfn, pfn + n) machine-contiguous frames above 4 GiB. */
+bool sim_make_contiguous(unsigned long pfn, unsigned long n)
+{
+	long ext = find_extent(SIM_4G, SIM_MFNS, fls64(n - 1));
+	unsigned long i;
+
 	if (ext < 0)
-		return -ENOMEM;
+		return false;
 	for (i = 0; i < n; i++) {
-		unsigned long old = sim.p2m[pfn + i];
-
-		sim.m2p[old] = SIM_FREE;
+		sim.m2p[sim.p2m[pfn + i]] = SIM_FREE;
 		sim.m2p[ext + i] = pfn + i;
 		sim.p2m[pfn + i] = ext + i;
 	}
-	sim.exchanges_done++;
-	*dma = PFN_PHYS(ext);
+	return true;
+}
+
+/* ---- the page allocator: naturally aligned blocks, as the buddy's ---- */
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	unsigned long n = 1UL << order, pfn, i;
+
+	if (sim.fail_alloc) {
+		sim.fail_alloc--;
+		return NULL;
+	}
+	for (pfn = SIM_ALLOC_PFN; pfn + n <= SIM_PFNS; pfn += n) {
+		for (i = 0; i < n && !sim.allocated[pfn + i]; i++)
+			;
+		if (i < n)
+			continue;
+		for (i = 0; i < n; i++)
+			sim.allocated[pfn + i] = true;
+		sim.alloc_head[pfn] = order;
+		sim.allocs++;
+		/* fresh pages hold whatever they held: leftovers */
+		sim_fill(PFN_PHYS(pfn), PAGE_SIZE << order, rand());
+		return pfn_to_page(pfn);
+	}
+	return NULL;
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page), i;
+
+	if (pfn < SIM_ALLOC_PFN || pfn >= SIM_PFNS || sim.alloc_head[pfn] != (int)order) {
+		sim.bad_frees++;
+		return;
+	}
+	sim.alloc_head[pfn] = -1;
+	for (i = 0; i < 1UL << order; i++)
+		sim.allocated[pfn + i] = false;
+	memset(phys_to_virt(PFN_PHYS(pfn)), 0x6b, PAGE_SIZE << order);	/* poison */
+	sim.frees++;
+}
+
+/* ---- x86 PV: mmu_pv.c ---- */
+
+static bool backend_owned(unsigned long pfn, unsigned int order)
+{
+	return pfn >= SIM_ALLOC_PFN && pfn < SIM_PFNS &&
+	       sim.alloc_head[pfn] == (int)order;
+}
+
+int xen_create_contiguous_region(phys_addr_t pstart, unsigned int order,
+				 unsigned int address_bits, dma_addr_t *dma_handle)
+{
+	unsigned long pfn = PHYS_PFN(pstart), n = 1UL << order, i, limit;
+	long ext = -1;
+
+	sim.creates++;
+	if (offset_in_page(pstart) || !backend_owned(pfn, order)) {
+		/* exchanging a page someone else may use: the bug to prevent */
+		sim.bad_exchanges++;
+		return -EINVAL;
+	}
+	if (order > sim.contig_order) {
+		if (sim.in_atomic)
+			sim.atomic_grows++;	/* alloc_discontig_frames(GFP_KERNEL) */
+		sim.contig_order = order;
+	}
+	memset(phys_to_virt(pstart), 0, PAGE_SIZE << order);
+	if (sim.fail_create) {
+		sim.fail_create--;
+		*dma_handle = PFN_PHYS(sim.p2m[pfn]);
+		return -ENOMEM;
+	}
+	limit = address_bits && address_bits - PAGE_SHIFT < 21 ?
+		1UL << (address_bits - PAGE_SHIFT) : SIM_MFNS;
+	if (limit > SIM_4G)			/* Xen hands out high memory first */
+		ext = find_extent(SIM_4G, limit, order);
+	if (ext < 0)
+		ext = find_extent(0, limit < SIM_4G ? limit : SIM_4G, order);
+	if (ext < 0) {
+		*dma_handle = PFN_PHYS(sim.p2m[pfn]);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		sim.m2p[sim.p2m[pfn + i]] = SIM_FREE;
+		sim.m2p[ext + i] = pfn + i;
+		sim.p2m[pfn + i] = ext + i;
+	}
+	sim.creates_done++;
+	*dma_handle = PFN_PHYS(ext);
 	return 0;
 }
 
+void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
+{
+	unsigned long pfn = PHYS_PFN(pstart), n = 1UL << order, i;
+
+	if (order > sim.contig_order)
+		return;
+	if (!backend_owned(pfn, order))
+		sim.bad_exchanges++;
+	memset(phys_to_virt(pstart), 0, PAGE_SIZE << order);
+	for (i = 0; i < n; i++)
+		assert(sim.p2m[pfn + i] == sim.p2m[pfn] + i);
+	for (i = 0; i < n; i++) {
+		unsigned long m = random_high_frame();
+
+		sim.m2p[sim.p2m[pfn + i]] = SIM_FREE;
+		sim.m2p[m] = pfn + i;
+		sim.p2m[pfn + i] = m;
+	}
+	sim.destroys++;
+}
+
+/* ---- arch/x86/xen/dma-exchange.c ---- */
+
 unsigned long xen_pfn_to_bfn_owned(unsigned long pfn)
 {
-	if (pfn >= SIM_PFNS || sim.p2m[pfn] == SIM_NO_FRAME || sim.foreign[pfn])
+	if (pfn >= SIM_PFNS || sim.p2m[pfn] == SIM_NO_FRAME)
 		return XEN_DMA_NO_FRAME;
 	return sim.p2m[pfn];
 }
@@ -159,30 +301,4 @@ unsigned long xen_bfn_to_pfn_m2p(unsigned long bfn)
 	if (bfn >= SIM_MFNS || sim.m2p[bfn] < 0)
 		return XEN_DMA_NO_FRAME;
 	return sim.m2p[bfn];
-}
-
-int xen_exchange_setup(void)
-{
-	return 0;
-}
-
-void sim_balloon_out(unsigned long pfn)
-{
-	if (sim.p2m[pfn] == SIM_NO_FRAME)
-		return;
-	sim.m2p[sim.p2m[pfn]] = SIM_FREE;
-	sim.p2m[pfn] = SIM_NO_FRAME;
-}
-
-void sim_balloon_in(unsigned long pfn)
-{
-	long m;
-
-	if (sim.p2m[pfn] != SIM_NO_FRAME)
-		return;
-	m = find_extent(SIM_4G, SIM_MFNS, 0);
-	assert(m >= 0);
-	sim.m2p[m] = pfn;
-	sim.p2m[pfn] = m;
-	sim_fill_page(pfn, rand());
 }

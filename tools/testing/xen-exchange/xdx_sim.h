@@ -3,31 +3,44 @@
 #ifndef XDX_SIM_H
 #define XDX_SIM_H
 
-#define SIM_PFNS	8192UL			/* 32 MiB domain */
+#define SIM_PFNS	16384UL			/* 64 MiB domain */
+#define SIM_CALLER_PFNS	4096UL			/* [0, 4096): callers' buffers */
+#define SIM_POOL_PFN	4096UL			/* the fixed swiotlb pool */
+#define SIM_POOL_PFNS	512UL
+#define SIM_ALLOC_PFN	8192UL			/* [8192, SIM_PFNS): alloc_pages() */
 #define SIM_MFNS	(1UL << 21)		/* 8 GiB machine */
 #define SIM_4G		(1UL << 20)		/* first frame at 4 GiB */
 #define SIM_LOW_BASE	(SIM_4G - (1UL << 16))	/* free low memory starts here */
+#define SIM_POOL_MFN	(1UL << 16)		/* the pool's frames, at 256 MiB */
 #define SIM_NO_FRAME	(~0UL)
 #define SIM_FREE	(-1L)
 #define SIM_OTHER	(-2L)
+#define SIM_CONTIG_ORDER 9			/* mmu_pv's MIN_CONTIG_ORDER */
 
 struct xdx_sim {
 	unsigned long p2m[SIM_PFNS];
 	long m2p[SIM_MFNS];			/* owning pfn, SIM_FREE, SIM_OTHER */
-	bool foreign[SIM_PFNS];			/* grant-mapped frame */
-	bool pinned[SIM_PFNS];			/* extra reference: steal fails */
-	unsigned char mem[SIM_PFNS][4096];	/* contents, by owning pfn */
+	unsigned char mem[SIM_PFNS][4096];	/* contents, by pfn */
+	signed char alloc_head[SIM_PFNS];	/* order of an alloc_pages() head, or -1 */
+	bool allocated[SIM_PFNS];
 	unsigned long cursor;
-	int fail_next;
-	unsigned long exchange_calls, exchanges_done;
+	unsigned int contig_order;		/* mmu_pv's discontig_frames_order */
+	bool in_atomic;				/* inside the mapping path */
+	int fail_create;			/* fail the next N exchanges, -ENOMEM */
+	int fail_alloc;				/* fail the next N alloc_pages() */
+	unsigned long creates, creates_done, destroys, allocs, frees;
+	unsigned long bad_exchanges;		/* a page not the backend's own */
+	unsigned long atomic_grows;		/* GFP_KERNEL growth in atomic context */
+	unsigned long bad_frees;
 };
 extern struct xdx_sim sim;
 
 void sim_init(unsigned long low_frames, unsigned int seed);
-void sim_fill_page(unsigned long pfn, unsigned int seed);
-unsigned char *sim_cpu_page(unsigned long pfn);
+void sim_fill(phys_addr_t phys, size_t size, unsigned int seed);
 unsigned char *sim_machine_byte(dma_addr_t maddr);
-void sim_balloon_out(unsigned long pfn);
-void sim_balloon_in(unsigned long pfn);
+unsigned long sim_free_low_frames(void);
+unsigned long sim_pages_allocated(void);
+bool sim_make_contiguous(unsigned long pfn, unsigned long n);
+unsigned long sim_bfn_to_pfn(unsigned long bfn);
 
 #endif

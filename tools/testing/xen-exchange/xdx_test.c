@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host harness for drivers/xen/xen-dma-exchange.c: the real file is compiled
- * here against xdx_shim.h and a simulated hypervisor (xdx_sim.c).  Unit tests
- * of the region cache, eligibility, fallback and invalidation, then a
- * randomized model test that checks every bus address handed out against
- * the simulated P2M/M2P byte for byte.  Output is KTAP.
+ * Host harness for drivers/xen/xen-dma-exchange.c and xen-dma-region.c: both
+ * real files are compiled here against xdx_shim.h and a simulated hypervisor
+ * (xdx_sim.c).  map()/unmap()/sync_*() below are swiotlb-xen's ladder as
+ * patch 0004 makes it -- direct, owned region, fixed pool, error -- calling
+ * the same public hooks, around a simulated direct check and a simulated
+ * fixed swiotlb pool.  Unit tests, then a randomized model test that checks
+ * every byte a device sees through the simulated M2P.  Output is KTAP.
  *
  * usage: xdx_test [model-iterations] [seed]
  */
@@ -13,9 +15,12 @@
 
 /* The code under test. */
 #include "../../../drivers/xen/xen-dma-exchange.c"
+#include "../../../drivers/xen/xen-dma-region.c"
+
+unsigned long jiffies = -300UL * HZ;	/* INITIAL_JIFFIES-like: wraps soon */
 
 static int failures, case_failed;
-static unsigned long direct_maps;	/* served by upstream's direct path */
+static unsigned long caller_frames_changed;
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
@@ -24,26 +29,24 @@ static unsigned long direct_maps;	/* served by upstream's direct path */
 	}								\
 } while (0)
 
-static u64 mask32 = DMA_BIT_MASK(32), mask64 = DMA_BIT_MASK(64);
-static struct device dev32 = { .dma_mask = &mask32 };
-static struct device dev64 = { .dma_mask = &mask64 };
+static u64 mask24 = DMA_BIT_MASK(24), mask31 = DMA_BIT_MASK(31),
+	   mask32 = DMA_BIT_MASK(32), mask40 = DMA_BIT_MASK(40),
+	   mask64 = DMA_BIT_MASK(64);
+static struct device dev24 = { .name = "dev24", .dma_mask = &mask24 };
+static struct device dev31 = { .name = "dev31", .dma_mask = &mask31 };
+static struct device dev32 = { .name = "dev32", .dma_mask = &mask32 };
+static struct device dev40 = { .name = "dev40", .dma_mask = &mask40 };
+static struct device dev64 = { .name = "dev64", .dma_mask = &mask64 };
+static struct device *all_devs[] = { &dev24, &dev31, &dev32, &dev40, &dev64 };
 
-static void reset(unsigned long low_frames)
+struct device *xdx_find_device(const char *name)
 {
-	xen_dma_exchange_forget_all();
-	memset(xdx_stats, 0, sizeof(xdx_stats));
-	memset(&fail_xen_dma_exchange, 0, sizeof(fail_xen_dma_exchange));
-	sim_init(low_frames, 1);
-	xdx_enable = true;
-	xdx_verify = true;
-	xdx_max_order = XEN_DMA_EXCHANGE_MAX_ORDER;
-	xdx_max_cached_mb = 256;
-	xdx_low_budget_mb = 128;
-	xdx_in_hardirq = false;
-	xdx_fail_kzalloc = 0;
-	direct_maps = 0;
-	dev32.force_bounce = false;
-	dev32.bus_dma_limit = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(all_devs); i++)
+		if (!strcmp(all_devs[i]->name, name))
+			return all_devs[i];
+	return NULL;
 }
 
 static u64 st(enum xdx_stat s)
@@ -51,488 +54,1366 @@ static u64 st(enum xdx_stat s)
 	return xen_dma_exchange_stat(s);
 }
 
-/* Would a device using @dma see exactly the CPU's bytes of [phys, +size)? */
-static bool device_view_matches(struct device *dev, phys_addr_t phys,
-				size_t size, dma_addr_t dma)
+/* Caller buffers: 64 slots of 64 pages in the callers' part of the domain. */
+#define SLOT_PAGES	64UL
+#define BUF(n)		PFN_PHYS((n) * SLOT_PAGES)
+#define NR_SLOTS	(SIM_CALLER_PFNS / SLOT_PAGES)
+
+static unsigned char *cpu(phys_addr_t phys)
 {
-	size_t off;
+	return phys_to_virt(phys);
+}
 
-	if (!dma_capable(dev, dma, size, true))
+/* ---- the fixed swiotlb pool, simulated: SIM_POOL_PFNS slots of a page ---- */
+
+static struct {
+	bool used[SIM_POOL_PFNS];
+	unsigned int nslots[SIM_POOL_PFNS];	/* at a mapping's first slot */
+	phys_addr_t orig[SIM_POOL_PFNS];
+	size_t size[SIM_POOL_PFNS];
+} pool;
+
+static phys_addr_t pool_map(phys_addr_t phys, size_t size)
+{
+	unsigned long n = PFN_UP(offset_in_page(phys) + size), i, j;
+
+	for (i = 0; i + n <= SIM_POOL_PFNS; i++) {
+		for (j = 0; j < n && !pool.used[i + j]; j++)
+			;
+		if (j < n)
+			continue;
+		for (j = 0; j < n; j++)
+			pool.used[i + j] = true;
+		pool.nslots[i] = n;
+		pool.orig[i] = phys;
+		pool.size[i] = size;
+		/* swiotlb bounces the original into the slot for every direction */
+		memcpy(cpu(PFN_PHYS(SIM_POOL_PFN + i) + offset_in_page(phys)),
+		       cpu(phys), size);
+		return PFN_PHYS(SIM_POOL_PFN + i) + offset_in_page(phys);
+	}
+	return (phys_addr_t)DMA_MAPPING_ERROR;
+}
+
+static bool pool_find(phys_addr_t paddr)
+{
+	unsigned long pfn = PHYS_PFN(paddr);
+
+	return pfn >= SIM_POOL_PFN && pfn < SIM_POOL_PFN + SIM_POOL_PFNS;
+}
+
+/* The mapping's first slot holding @paddr, or -1. */
+static long pool_head(phys_addr_t paddr)
+{
+	long i, idx = PHYS_PFN(paddr) - SIM_POOL_PFN;
+
+	for (i = idx; i >= 0; i--)
+		if (pool.nslots[i] && i + (long)pool.nslots[i] > idx)
+			return pool.used[i] ? i : -1;
+	return -1;
+}
+
+static void pool_unmap(phys_addr_t paddr, size_t size,
+		       enum dma_data_direction dir, unsigned long attrs)
+{
+	long i = pool_head(paddr);
+	unsigned long j;
+
+	if (i < 0)
+		return;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
+	    (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
+		memcpy(cpu(pool.orig[i]), cpu(paddr), size);
+	for (j = 0; j < pool.nslots[i]; j++)
+		pool.used[i + j] = false;
+	pool.nslots[i] = 0;
+}
+
+static void pool_sync(phys_addr_t paddr, size_t size,
+		      enum dma_data_direction dir, bool for_cpu)
+{
+	long i = pool_head(paddr);
+	phys_addr_t tlb, orig;
+
+	if (i < 0)
+		return;
+	tlb = PFN_PHYS(SIM_POOL_PFN + i) + offset_in_page(pool.orig[i]);
+	orig = pool.orig[i] + (paddr - tlb);
+	if (for_cpu && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
+		memcpy(cpu(orig), cpu(paddr), size);
+	else if (!for_cpu && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
+		memcpy(cpu(paddr), cpu(orig), size);
+}
+
+/* ---- swiotlb-xen's map/unmap/sync ladder, with patch 0004's hooks ---- */
+
+static dma_addr_t xen_phys_to_dma(struct device *dev, phys_addr_t phys)
+{
+	return phys_to_dma(dev, PFN_PHYS(sim.p2m[PHYS_PFN(phys)]) | offset_in_page(phys));
+}
+
+static phys_addr_t xen_dma_to_phys(struct device *dev, dma_addr_t dma)
+{
+	unsigned long pfn = sim_bfn_to_pfn(PHYS_PFN(dma_to_phys(dev, dma)));
+
+	return PFN_PHYS(pfn) | offset_in_page(dma);
+}
+
+static bool range_straddles_page_boundary(phys_addr_t p, size_t size)
+{
+	unsigned long pfn = PHYS_PFN(p), next = sim.p2m[pfn];
+	unsigned long i, nr = PFN_UP(offset_in_page(p) + size);
+
+	for (i = 1; i < nr; i++)
+		if (sim.p2m[++pfn] != ++next)
+			return true;
+	return false;
+}
+
+enum path { P_DIRECT, P_REGION, P_POOL, P_ERROR };
+static const char * const path_names[] = { "direct", "region", "pool", "error" };
+static enum path last_path;
+
+static dma_addr_t map_attrs(struct device *dev, phys_addr_t phys, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs)
+{
+	static unsigned long snap[SIM_PFNS];
+	unsigned long first = PHYS_PFN(phys), n = PHYS_PFN(phys + size - 1) - first + 1;
+	dma_addr_t dev_addr = xen_phys_to_dma(dev, phys);
+	phys_addr_t map;
+	bool ok;
+
+	if (first + n > SIM_CALLER_PFNS)
+		abort();
+	memcpy(snap, &sim.p2m[first], n * sizeof(snap[0]));
+
+	if (dma_capable(dev, dev_addr, size, true) &&
+	    !range_straddles_page_boundary(phys, size) &&
+	    !is_swiotlb_force_bounce(dev)) {
+		last_path = P_DIRECT;
+		goto done;
+	}
+
+	sim.in_atomic = true;		/* a mapping call may not sleep */
+	ok = xen_dma_exchange_map(dev, phys, size, dir, attrs, &dev_addr);
+	sim.in_atomic = false;
+	if (ok) {
+		last_path = P_REGION;
+		goto done;
+	}
+
+	xen_dma_exchange_bounced(dev, size);
+	map = pool_map(phys, size);
+	if (map == (phys_addr_t)DMA_MAPPING_ERROR) {
+		last_path = P_ERROR;
+		dev_addr = DMA_MAPPING_ERROR;
+		goto done;
+	}
+	dev_addr = xen_phys_to_dma(dev, map);
+	if (!dma_capable(dev, dev_addr, size, true)) {
+		pool_unmap(map, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		last_path = P_ERROR;
+		dev_addr = DMA_MAPPING_ERROR;
+		goto done;
+	}
+	last_path = P_POOL;
+done:
+	/* the safety property: nothing of the caller's is ever exchanged */
+	if (memcmp(snap, &sim.p2m[first], n * sizeof(snap[0]))) {
+		printf("# map of %#llx+%zu changed the caller's frames\n",
+		       (unsigned long long)phys, size);
+		caller_frames_changed++;
+		case_failed = 1;
+	}
+	return dev_addr;
+}
+
+static dma_addr_t map(struct device *dev, phys_addr_t phys, size_t size,
+		      enum dma_data_direction dir)
+{
+	return map_attrs(dev, phys, size, dir, 0);
+}
+
+static void unmap_attrs(struct device *dev, dma_addr_t dma, size_t size,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	phys_addr_t paddr = xen_dma_to_phys(dev, dma);
+
+	if (xen_dma_exchange_unmap(dev, paddr, size, dir, attrs))
+		return;
+	if (pool_find(paddr))
+		pool_unmap(paddr, size, dir, attrs);
+}
+
+static void unmap(struct device *dev, dma_addr_t dma, size_t size,
+		  enum dma_data_direction dir)
+{
+	unmap_attrs(dev, dma, size, dir, 0);
+}
+
+static void sync_for_cpu(struct device *dev, dma_addr_t dma, size_t size,
+			 enum dma_data_direction dir)
+{
+	phys_addr_t paddr = xen_dma_to_phys(dev, dma);
+
+	if (xen_dma_exchange_sync(dev, paddr, size, dir, true))
+		return;
+	if (pool_find(paddr))
+		pool_sync(paddr, size, dir, true);
+}
+
+static void sync_for_device(struct device *dev, dma_addr_t dma, size_t size,
+			    enum dma_data_direction dir)
+{
+	phys_addr_t paddr = xen_dma_to_phys(dev, dma);
+
+	if (pool_find(paddr))
+		pool_sync(paddr, size, dir, false);
+	else
+		xen_dma_exchange_sync(dev, paddr, size, dir, false);
+}
+
+/* ---- the device's side: every access goes through the simulated M2P ---- */
+
+static bool dev_sees(struct device *dev, dma_addr_t dma, const void *expect, size_t n)
+{
+	const unsigned char *e = expect;
+	size_t i;
+
+	if (!dma_capable(dev, dma, n, true))
 		return false;
-	for (off = 0; off < size; off++) {
-		unsigned char *m = sim_machine_byte(dma + off);
-		phys_addr_t p = phys + off;
+	for (i = 0; i < n; i++) {
+		unsigned char *m = sim_machine_byte(dma + i);
 
-		if (!m || m != &sim_cpu_page(PHYS_PFN(p))[offset_in_page(p)])
+		if (!m || *m != e[i])
 			return false;
 	}
 	return true;
 }
 
-/* The swiotlb-xen map path with the hook, minus the bounce itself. */
-static bool map(struct device *dev, phys_addr_t phys, size_t size,
-		enum dma_data_direction dir, dma_addr_t *dma)
+static bool dev_write(dma_addr_t dma, const void *src, size_t n)
 {
-	unsigned long pfn, last = PHYS_PFN(phys + size - 1);
-	bool contiguous = true;
+	const unsigned char *s = src;
+	size_t i;
 
-	for (pfn = PHYS_PFN(phys); pfn < last; pfn++)
-		if (xen_pfn_to_bfn_owned(pfn + 1) != xen_pfn_to_bfn_owned(pfn) + 1)
-			contiguous = false;
-	*dma = PFN_PHYS(xen_pfn_to_bfn_owned(PHYS_PFN(phys))) + offset_in_page(phys);
-	if (contiguous && xen_pfn_to_bfn_owned(PHYS_PFN(phys)) != XEN_DMA_NO_FRAME &&
-	    dma_capable(dev, *dma, size, true) && !is_swiotlb_force_bounce(dev)) {
-		direct_maps++;
-		return true;		/* upstream's direct path */
+	for (i = 0; i < n; i++) {
+		unsigned char *m = sim_machine_byte(dma + i);
+
+		if (!m)
+			return false;
+		*m = s[i];
 	}
-	if (xen_dma_exchange_map(dev, phys, size, dir, 0, dma))
-		return true;
-	xen_dma_exchange_bounced(dev, size);
-	return false;
+	return true;
 }
 
-static unsigned long count_regions(void)
+static void pattern(unsigned char *p, size_t n, unsigned int seed)
 {
-	struct rb_node *n;
-	unsigned long c = 0;
+	size_t i;
 
-	for (n = rb_first(&xdx_regions); n; n = rb_next(n))
-		c++;
-	return c;
+	for (i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (unsigned char)(seed >> 16);
+	}
+}
+
+/* ---- the books: every region, through the latched tree ---- */
+
+static struct xdx_region *first_region(void)
+{
+	struct rb_node *n = rb_first(&xdx_region_tree.tree[0]);
+
+	return n ? container_of(n, struct xdx_region, lt.node[0]) : NULL;
+}
+
+static struct xdx_region *next_region(struct xdx_region *r)
+{
+	struct rb_node *n = rb_next(&r->lt.node[0]);
+
+	return n ? container_of(n, struct xdx_region, lt.node[0]) : NULL;
+}
+
+static struct xdx_region *region_of(dma_addr_t dma)
+{
+	unsigned long pfn = sim_bfn_to_pfn(PHYS_PFN(dma));
+	struct xdx_region *r;
+
+	for (r = first_region(); r; r = next_region(r))
+		if (pfn >= r->pfn && pfn < r->pfn + (1UL << r->order))
+			return r;
+	return NULL;
+}
+
+static unsigned long nr_free(enum xdx_class cls, unsigned int order)
+{
+	return xdx_nr_free[cls][order];
+}
+
+static void check_books(const char *where)
+{
+	unsigned long sum = 0, low = 0, mapped = 0, n0 = 0, n1 = 0, prev_end = 0;
+	unsigned long nfree[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
+	unsigned long nused[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
+	struct xdx_region *r;
+	struct rb_node *n;
+	int bad = 0, cls, order;
+
+	for (r = first_region(); r; r = next_region(r), n0++) {
+		unsigned long bytes = PAGE_SIZE << r->order, i;
+
+		sum += bytes;
+		if (r->cls == XDX_CLASS_LOW)
+			low += bytes;
+		if (r->mapped) {
+			mapped++;
+			nused[r->cls][r->order]++;
+		} else {
+			nfree[r->cls][r->order]++;
+		}
+		bad |= r->pfn < prev_end;			/* sorted, disjoint */
+		prev_end = r->pfn + (1UL << r->order);
+		bad |= (r->maddr & (bytes - 1)) != 0;		/* naturally aligned */
+		bad |= r->cls == XDX_CLASS_LOW && r->maddr + bytes - 1 > DMA_BIT_MASK(32);
+		bad |= sim.alloc_head[r->pfn] != (int)r->order;	/* the backend's pages */
+		for (i = 0; i < 1UL << r->order; i++) {
+			bad |= sim.p2m[r->pfn + i] != PHYS_PFN(r->maddr) + i;
+			bad |= sim.m2p[PHYS_PFN(r->maddr) + i] != (long)(r->pfn + i);
+		}
+	}
+	for (n = rb_first(&xdx_region_tree.tree[1]); n; n = rb_next(n))
+		n1++;
+	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
+		for (order = 0; order <= XDX_MAX_ORDER; order++) {
+			unsigned long len = 0;
+			struct list_head *p;
+
+			if (xdx_free[cls][order].next)
+				list_for_each(p, &xdx_free[cls][order])
+					len++;
+			bad |= len != nfree[cls][order] ||
+			       xdx_nr_free[cls][order] != nfree[cls][order] ||
+			       xdx_nr_used[cls][order] != nused[cls][order];
+		}
+	if (bad || n0 != n1 || sum != xdx_held_bytes || low != xdx_held_low_bytes ||
+	    xdx_held_bytes > xdx_max_mb << 20 || xdx_held_low_bytes > xdx_low_budget_mb << 20 ||
+	    mapped != (unsigned long)atomic_long_read(&xen_dma_exchange_nr_mapped) ||
+	    xdx_region_lock.held || xdx_rcu_depth || sim.bad_exchanges ||
+	    sim.atomic_grows || sim.bad_frees ||
+	    sim_pages_allocated() != sum / PAGE_SIZE) {
+		printf("# %s: books do not balance: bad %d trees %lu/%lu held %lu (sum %lu) low %lu (sum %lu) budgets %lu/%lu MiB mapped %lu/%ld lock %d rcu %d bad_exchanges %lu atomic_grows %lu bad_frees %lu pages %lu\n",
+		       where, bad, n0, n1, xdx_held_bytes, sum, xdx_held_low_bytes, low,
+		       xdx_max_mb, xdx_low_budget_mb, mapped,
+		       atomic_long_read(&xen_dma_exchange_nr_mapped), xdx_region_lock.held,
+		       xdx_rcu_depth, sim.bad_exchanges, sim.atomic_grows, sim.bad_frees,
+		       sim_pages_allocated());
+		case_failed = 1;
+	}
+}
+
+/* ---- per-case setup and teardown: boot the backend, then take it down ---- */
+
+static void setup_low(unsigned int reserve, unsigned long low_frames)
+{
+	unsigned int i;
+
+	sim_init(low_frames, 1);
+	memset(&pool, 0, sizeof(pool));
+	memset(&xdx_stats, 0, sizeof(xdx_stats));
+	memset(&fail_xen_dma_exchange, 0, sizeof(fail_xen_dma_exchange));
+	memset(xdx_want, 0, sizeof(xdx_want));
+	for (i = 0; i < ARRAY_SIZE(all_devs); i++) {
+		all_devs[i]->bus_dma_limit = 0;
+		all_devs[i]->min_align_mask = 0;
+		all_devs[i]->seg_boundary = 0;
+		all_devs[i]->force_bounce = false;
+	}
+	xdx_enable = true;
+	xdx_verify = false;
+	xdx_max_order = XDX_MAX_ORDER;
+	xdx_reserve = reserve;
+	xdx_atomic_order = 3;
+	xdx_idle_secs = 30;
+	xdx_max_mb = 64;
+	xdx_low_budget_mb = 32;
+	xdx_ready = false;
+	xdx_fail_kzalloc = 0;
+	xdx_dev_errs = 0;
+	caller_frames_changed = 0;
+	xdx_refill_work.pending = false;
+	xdx_idle_work.work.pending = false;
+	xen_dma_exchange_init();		/* the real boot path */
+	CHECK(xdx_shrinker && xdx_shrinker == xdx_shrinker_registered &&
+	      xdx_shrinker->registered);
+	CHECK(xdx_idle_work.work.pending);
+}
+
+static void setup(unsigned int reserve)
+{
+	setup_low(reserve, 1UL << 14);		/* 64 MiB free below 4 GiB */
+}
+
+static void teardown(void)
+{
+	struct xdx_region *r;
+	unsigned long total, low, in_use;
+
+	check_books("teardown");
+	/* end whatever mappings a case left, then flush */
+	for (r = first_region(); r; r = next_region(r))
+		if (r->mapped)
+			__xen_dma_exchange_unmap(&dev32, PFN_PHYS(r->pfn) + r->offset,
+						 r->size, DMA_TO_DEVICE, 0);
+	xdx_region_release_free();
+	xdx_region_held(&total, &low, &in_use);
+	if (total || low || in_use || first_region() || sim_pages_allocated() ||
+	    sim.destroys + sim.fail_create != sim.creates_done + sim.fail_create) {
+		printf("# teardown: held %lu low %lu in use %lu pages %lu creates %lu destroys %lu\n",
+		       total, low, in_use, sim_pages_allocated(), sim.creates_done, sim.destroys);
+		case_failed = 1;
+	}
+	free(xdx_shrinker);
+	xdx_shrinker = NULL;
 }
 
 /* ---- unit tests ---- */
 
-static void test_exchange_then_direct(void)
+static const enum dma_data_direction dirs[] = {
+	DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL
+};
+
+static void test_region_map_every_direction_prefilled(void)
 {
-	dma_addr_t dma, dma2;
-	phys_addr_t phys = PFN_PHYS(64);
+	unsigned int d;
 
-	reset(1UL << 16);
-	CHECK(map(&dev32, phys, 4 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_EXCHANGES) == 1 && st(XDX_HITS) == 0 && direct_maps == 0);
-	CHECK(device_view_matches(&dev32, phys, 4 * PAGE_SIZE, dma));
-	CHECK(count_regions() == 1);
-	/* same buffer: upstream's direct path now, no hypercall, no lookup */
-	CHECK(map(&dev32, phys, 4 * PAGE_SIZE, DMA_TO_DEVICE, &dma2));
-	CHECK(dma2 == dma && direct_maps == 1 && sim.exchange_calls == 1);
-	/* a sub-range with an offset: direct, at the right address */
-	CHECK(map(&dev32, phys + PAGE_SIZE + 100, 2000, DMA_FROM_DEVICE, &dma2));
-	CHECK(dma2 == dma + PAGE_SIZE + 100 && direct_maps == 2);
-	CHECK(device_view_matches(&dev32, phys + PAGE_SIZE + 100, 2000, dma2));
-	CHECK(st(XDX_HITS) == 0 && st(XDX_MAPS) == 1);
-	CHECK(st(XDX_BYTES_IN_PLACE) == 4 * PAGE_SIZE);
-	CHECK(st(XDX_BOUNCES) == 0);
-	/* the region cache still answers for the region */
-	CHECK(xen_dma_exchange_lookup(&dev32, phys + PAGE_SIZE, PAGE_SIZE, &dma2));
-	CHECK(dma2 == dma + PAGE_SIZE && st(XDX_HITS) == 1);
-}
+	setup(0);
+	for (d = 0; d < 3; d++) {
+		phys_addr_t phys = BUF(d) + 100;
+		size_t size = 3 * PAGE_SIZE + 5;
+		dma_addr_t dma = map(&dev32, phys, size, dirs[d]);
 
-static void test_lookup_past_region_misses(void)
-{
-	dma_addr_t dma;
-
-	reset(1UL << 16);
-	CHECK(map(&dev32, PFN_PHYS(128), 2 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	/* straddles the region's end: not a hit; 4 pages at 128 get exchanged */
-	CHECK(map(&dev32, PFN_PHYS(128), 4 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_HITS) == 0 && st(XDX_EXCHANGES) == 2);
-	/* the overlapped 2-page region was replaced, not kept beside */
-	CHECK(count_regions() == 1 && st(XDX_INVALIDATIONS) == 1);
-	CHECK(xdx_cached_bytes == 4 * PAGE_SIZE);
-	CHECK(device_view_matches(&dev32, PFN_PHYS(128), 4 * PAGE_SIZE, dma));
-}
-
-static void test_regions_ordered_lookup(void)
-{
-	dma_addr_t dma;
-	unsigned long pfn;
-
-	reset(1UL << 16);
-	for (pfn = 4096; pfn >= 256; pfn -= 256)
-		CHECK(map(&dev32, PFN_PHYS(pfn), 8 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(count_regions() == 16);
-	for (pfn = 256; pfn <= 4096; pfn += 256) {
-		CHECK(xen_dma_exchange_lookup(&dev32, PFN_PHYS(pfn + 3), PAGE_SIZE, &dma));
-		CHECK(device_view_matches(&dev32, PFN_PHYS(pfn + 3), PAGE_SIZE, dma));
+		CHECK(last_path == P_REGION);
+		CHECK(offset_in_page(dma) == 100);
+		CHECK(dev_sees(&dev32, dma, cpu(phys), size));
+		check_books("mapped");
+		unmap(&dev32, dma, size, dirs[d]);
 	}
-	CHECK(st(XDX_HITS) == 16);
-	/* between regions: a miss that exchanges anew */
-	CHECK(map(&dev32, PFN_PHYS(300), PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_HITS) == 16 && st(XDX_EXCHANGES) == 17);
+	/* order 2 exchanged once, then reused for the other two directions */
+	CHECK(st(XDX_HITS) == 3 && st(XDX_EXCHANGES) == 1 && st(XDX_REUSES) == 2);
+	CHECK(st(XDX_BOUNCES) == 0 && st(XDX_BYTES_VIA_REGION) == 3 * (3 * PAGE_SIZE + 5));
+	CHECK(sim.creates == 1);
+	teardown();
 }
 
-static void test_eligibility(void)
+static void test_unmap_copies_back_only_from_device(void)
 {
-	struct { const char *what; unsigned int flags; int ref, mapcount; bool has_mapping;
-		 enum dma_data_direction dir; bool ok; } c[] = {
-		{ "private page",		0, 1, 0, false, DMA_TO_DEVICE, true },
-		{ "tail of private alloc",	0, 0, 0, false, DMA_BIDIRECTIONAL, true },
-		{ "private, extra ref",		0, 2, 0, false, DMA_TO_DEVICE, false },
-		{ "slab",			XPF_SLAB, 1, 0, false, DMA_TO_DEVICE, false },
-		{ "reserved",			XPF_RESERVED, 1, 0, false, DMA_TO_DEVICE, false },
-		{ "free (buddy)",		XPF_BUDDY, 0, 0, false, DMA_TO_DEVICE, false },
-		{ "user mapped",		0, 1, 1, false, DMA_TO_DEVICE, false },
-		{ "pagecache fill",		XPF_LOCKED, 3, 0, true, DMA_FROM_DEVICE, true },
-		{ "pagecache fill, bidi",	XPF_LOCKED, 3, 0, true, DMA_BIDIRECTIONAL, false },
-		{ "pagecache uptodate",		XPF_LOCKED | XPF_UPTODATE, 3, 0, true, DMA_FROM_DEVICE, false },
-		{ "pagecache unlocked",		0, 3, 0, true, DMA_FROM_DEVICE, false },
-		{ "pagecache writeback",	XPF_LOCKED | XPF_WRITEBACK, 3, 0, true, DMA_TO_DEVICE, false },
-		{ "pagecache dirty",		XPF_LOCKED | XPF_DIRTY, 3, 0, true, DMA_FROM_DEVICE, false },
-		{ "pagecache mmapped",		XPF_LOCKED, 3, 1, true, DMA_FROM_DEVICE, false },
-		{ "anon swap-in",		XPF_LOCKED | XPF_ANON, 2, 0, true, DMA_FROM_DEVICE, false },
-	};
-	static int mapping_dummy;
+	static unsigned char before[4 * PAGE_SIZE], wrote[4 * PAGE_SIZE];
+	unsigned int d, skip;
+
+	setup(0);
+	for (skip = 0; skip < 2; skip++)
+		for (d = 0; d < 3; d++) {
+			phys_addr_t phys = BUF(1) + 700;
+			size_t size = 2 * PAGE_SIZE + 333;
+			unsigned long attrs = skip ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+			bool back = !skip && dirs[d] != DMA_TO_DEVICE;
+			dma_addr_t dma;
+
+			sim_fill(BUF(1), 4 * PAGE_SIZE, d + 10 * skip);
+			memcpy(before, cpu(BUF(1)), sizeof(before));
+			dma = map_attrs(&dev32, phys, size, dirs[d], attrs);
+			CHECK(last_path == P_REGION);
+			pattern(wrote, size, 99 + d);
+			CHECK(dev_write(dma, wrote, size));
+			unmap_attrs(&dev32, dma, size, dirs[d], attrs);
+			CHECK(!memcmp(cpu(phys), back ? wrote : before + 700, size));
+			/* not a byte outside the mapping */
+			CHECK(!memcmp(cpu(BUF(1)), before, 700));
+			CHECK(!memcmp(cpu(phys + size), before + 700 + size,
+				      sizeof(before) - 700 - size));
+		}
+	teardown();
+}
+
+static void test_partial_syncs_copy_exactly_the_range(void)
+{
+	static unsigned char orig[6 * PAGE_SIZE], a[6 * PAGE_SIZE], b[2000];
+	phys_addr_t phys = BUF(2) + 300;
+	size_t size = 5 * PAGE_SIZE;
+	unsigned long errs;
+	dma_addr_t dma;
+
+	setup(0);
+	xdx_atomic_order = 3;
+	memcpy(orig, cpu(phys), size);
+	dma = map(&dev32, phys, size, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_REGION);
+	pattern(a, size, 7);
+	CHECK(dev_write(dma, a, size));
+	/* for the CPU: [1000, 6000) only */
+	sync_for_cpu(&dev32, dma + 1000, 5000, DMA_BIDIRECTIONAL);
+	CHECK(!memcmp(cpu(phys), orig, 1000));
+	CHECK(!memcmp(cpu(phys + 1000), a + 1000, 5000));
+	CHECK(!memcmp(cpu(phys + 6000), orig + 6000, size - 6000));
+	/* for the device: [7000, 9000) only */
+	pattern(b, sizeof(b), 8);
+	memcpy(cpu(phys + 7000), b, sizeof(b));
+	sync_for_device(&dev32, dma + 7000, sizeof(b), DMA_BIDIRECTIONAL);
+	memcpy(a + 7000, b, sizeof(b));
+	CHECK(dev_sees(&dev32, dma, a, size));
+	/* last byte, exactly */
+	cpu(phys)[size - 1] ^= 0xff;
+	sync_for_device(&dev32, dma + size - 1, 1, DMA_BIDIRECTIONAL);
+	a[size - 1] = cpu(phys)[size - 1];
+	CHECK(dev_sees(&dev32, dma, a, size));
+	/* ranges outside the mapping: reported, nothing copied */
+	errs = xdx_dev_errs;
+	sync_for_cpu(&dev32, dma + size - 10, 20, DMA_BIDIRECTIONAL);
+	sync_for_cpu(&dev32, dma - 1, 2, DMA_BIDIRECTIONAL);
+	sync_for_device(&dev32, dma - 1, 2, DMA_BIDIRECTIONAL);
+	CHECK(xdx_dev_errs == errs + 3);
+	CHECK(dev_sees(&dev32, dma, a, size));
+	unmap(&dev32, dma, size, DMA_BIDIRECTIONAL);
+	CHECK(!memcmp(cpu(phys), a, size));
+	/* direction of the sync: TO_DEVICE never copies for the CPU ... */
+	memcpy(orig, cpu(phys), size);
+	dma = map(&dev32, phys, size, DMA_TO_DEVICE);
+	CHECK(dev_write(dma, b, sizeof(b)));
+	sync_for_cpu(&dev32, dma, size, DMA_TO_DEVICE);
+	CHECK(!memcmp(cpu(phys), orig, size));
+	unmap(&dev32, dma, size, DMA_TO_DEVICE);
+	/* ... FROM_DEVICE never for the device */
+	dma = map(&dev32, phys, size, DMA_FROM_DEVICE);
+	CHECK(dev_write(dma, a, size));
+	cpu(phys)[0] ^= 1;
+	sync_for_device(&dev32, dma, size, DMA_FROM_DEVICE);
+	CHECK(dev_sees(&dev32, dma, a, size));
+	unmap(&dev32, dma, size, DMA_FROM_DEVICE);
+	CHECK(!memcmp(cpu(phys), a, size));
+	teardown();
+}
+
+static void test_second_mapping_reuses_region(void)
+{
+	dma_addr_t dma, dma2, dma3;
+	u64 ex;
+
+	setup(0);
+	dma = map(&dev32, BUF(3), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && st(XDX_EXCHANGES) == 1 && st(XDX_REUSES) == 0);
+	unmap(&dev32, dma, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	ex = sim.creates;
+	dma2 = map(&dev32, BUF(3), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && dma2 == dma);
+	CHECK(st(XDX_EXCHANGES) == 1 && st(XDX_REUSES) == 1 && sim.creates == ex);
+	CHECK(dev_sees(&dev32, dma2, cpu(BUF(3)), 4 * PAGE_SIZE));
+	unmap(&dev32, dma2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* another buffer of the same order, another device of the class */
+	dma2 = map(&dev40, BUF(4) + 8, 3 * PAGE_SIZE, DMA_FROM_DEVICE);
+	CHECK(last_path == P_REGION && dma2 == dma + 8 && st(XDX_REUSES) == 2);
+	CHECK(dev_sees(&dev40, dma2, cpu(BUF(4) + 8), 3 * PAGE_SIZE));
+	/* while it is mapped, the next mapping needs a region of its own */
+	dma3 = map(&dev32, BUF(3), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && PHYS_PFN(dma3) != PHYS_PFN(dma2));
+	CHECK(st(XDX_EXCHANGES) == 2);
+	unmap(&dev40, dma2, 3 * PAGE_SIZE, DMA_FROM_DEVICE);
+	unmap(&dev32, dma3, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(nr_free(XDX_CLASS_LOW, 2) == 2);
+	check_books("reuse");
+	teardown();
+}
+
+static void test_caller_frames_never_change(void)
+{
+	static unsigned long p2m[SIM_CALLER_PFNS];
+	struct device *devs[] = { &dev31, &dev32, &dev40, &dev64 };
 	unsigned int i;
 
-	reset(1UL << 16);
-	for (i = 0; i < ARRAY_SIZE(c); i++) {
-		struct page *p = pfn_to_page(500 + i);
+	setup(1);
+	memcpy(p2m, sim.p2m, sizeof(p2m));
+	for (i = 0; i < 400; i++) {
+		struct device *dev = devs[i % 4];
+		phys_addr_t phys = BUF(i % NR_SLOTS) + (i * 37) % PAGE_SIZE;
+		size_t size = 1 + (i * 977) % (16 * PAGE_SIZE);
+		enum dma_data_direction dir = dirs[i % 3];
 		dma_addr_t dma;
-		bool served;
 
-		p->f.flags = c[i].flags;
-		p->f.refcount = c[i].ref;
-		p->f.mapcount = c[i].mapcount;
-		p->f.mapping = c[i].has_mapping ? &mapping_dummy : NULL;
-		if (xdx_page_eligible(p, c[i].dir) != c[i].ok) {
-			printf("# eligibility of '%s' should be %d\n", c[i].what, c[i].ok);
-			case_failed = 1;
+		if (i % 7 == 0)
+			sim.fail_create = 1;
+		if (i % 11 == 0)
+			fail_xen_dma_exchange.fail_next = 1;
+		dma = map(dev, phys, size, dir);
+		if (last_path != P_ERROR) {
+			CHECK(dev_sees(dev, dma, cpu(phys), size));
+			sync_for_device(dev, dma, size, dir);
+			sync_for_cpu(dev, dma, size, dir);
+			unmap(dev, dma, size, dir);
 		}
-		served = map(&dev32, PFN_PHYS(500 + i), PAGE_SIZE, c[i].dir, &dma);
-		CHECK(served == c[i].ok);
-		if (served)
-			CHECK(device_view_matches(&dev32, PFN_PHYS(500 + i), PAGE_SIZE, dma));
+		if (i % 50 == 0)
+			xdx_run_work(&xdx_refill_work);
+		if (i % 90 == 0)
+			xdx_region_release_free();
 	}
+	CHECK(caller_frames_changed == 0 && sim.bad_exchanges == 0);
+	CHECK(!memcmp(p2m, sim.p2m, sizeof(p2m)));
+	CHECK(st(XDX_HITS) > 100 && st(XDX_EXCHANGES) > 10);
+	check_books("caller frames");
+	teardown();
 }
 
-static void test_refusal_reasons(void)
+static void test_exchange_failure_falls_back_to_pool(void)
 {
+	static unsigned char wrote[2 * PAGE_SIZE];
+	phys_addr_t phys = BUF(5) + 50;
+	size_t size = 2 * PAGE_SIZE;
 	dma_addr_t dma;
 
-	reset(1UL << 16);
-	/* three pages are not a power of two */
-	CHECK(!map(&dev32, PFN_PHYS(10) + 1, 2 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_SKIP_SHAPE) == 1);
-	xdx_max_order = 2;
-	CHECK(!map(&dev32, PFN_PHYS(16), 8 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_SKIP_ORDER) == 1);
-	xdx_max_order = XEN_DMA_EXCHANGE_MAX_ORDER;
-	xdx_in_hardirq = true;
-	CHECK(!map(&dev32, PFN_PHYS(16), PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_SKIP_CONTEXT) == 1);
-	xdx_in_hardirq = false;
-	dev32.force_bounce = true;
-	CHECK(!map(&dev32, PFN_PHYS(16), PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_SKIP_FORCED) == 1);
-	dev32.force_bounce = false;
-	sim.foreign[17] = true;
-	CHECK(!map(&dev32, PFN_PHYS(16), 2 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_SKIP_FOREIGN) == 1);
-	xdx_enable = false;
-	CHECK(!map(&dev32, PFN_PHYS(32), PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_SKIP_DISABLED) == 1 && st(XDX_MAPS) == 4 + 1);
-	CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(32), 0, &dma));
-	CHECK(!xen_dma_exchange_map(&dev32, PFN_PHYS(32), 0, DMA_TO_DEVICE, 0, &dma));
-	CHECK(st(XDX_BOUNCES) == 6 && st(XDX_EXCHANGES) == 0);
-	CHECK(sim.exchange_calls == 0);
-}
-
-static void test_hypervisor_failures_fall_back(void)
-{
-	dma_addr_t dma;
-	unsigned char before[PAGE_SIZE];
-
-	reset(1UL << 16);
-	/* steal_page() refuses a page with an extra reference */
-	sim.pinned[41] = true;
-	memcpy(before, sim_cpu_page(40), PAGE_SIZE);
-	CHECK(!map(&dev32, PFN_PHYS(40), 2 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
+	setup(0);
+	/* the hypervisor says no */
+	sim.fail_create = 1;
+	dma = map(&dev32, phys, size, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_POOL);
 	CHECK(st(XDX_FAIL_HYPERVISOR) == 1 && st(XDX_BOUNCES) == 1);
-	CHECK(!memcmp(before, sim_cpu_page(40), PAGE_SIZE));
-	CHECK(count_regions() == 0 && xdx_cached_bytes == 0);
-	/* no free memory under the limit */
-	reset(0);
-	CHECK(!map(&dev32, PFN_PHYS(40), PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_FAIL_HYPERVISOR) == 1 && count_regions() == 0);
-	/* ... while a 64-bit device still gets contiguity from high memory */
-	CHECK(map(&dev64, PFN_PHYS(40), 4 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_EXCHANGES) == 1);
-	CHECK(device_view_matches(&dev64, PFN_PHYS(40), 4 * PAGE_SIZE, dma));
-	/* region alloc failure */
-	reset(1UL << 16);
+	CHECK(dev_sees(&dev32, dma, cpu(phys), size));
+	CHECK(xdx_held_bytes == 0 && sim_pages_allocated() == 0);
+	pattern(wrote, size, 5);
+	CHECK(dev_write(dma, wrote, size));
+	unmap(&dev32, dma, size, DMA_BIDIRECTIONAL);
+	CHECK(!memcmp(cpu(phys), wrote, size));
+	/* fault injection: no hypercall at all */
+	fail_xen_dma_exchange.fail_next = 1;
+	dma = map(&dev32, phys, size, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_FAIL_INJECTED) == 1 && sim.creates == 1);
+	CHECK(dev_sees(&dev32, dma, cpu(phys), size));
+	unmap(&dev32, dma, size, DMA_TO_DEVICE);
+	/* no pages, no memory for the descriptor */
+	sim.fail_alloc = 1;
+	dma = map(&dev32, phys, size, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_FAIL_NOMEM) == 1);
+	unmap(&dev32, dma, size, DMA_TO_DEVICE);
 	xdx_fail_kzalloc = 1;
-	CHECK(!map(&dev32, PFN_PHYS(40), PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_FAIL_NOMEM) == 1 && sim.exchange_calls == 0);
+	dma = map(&dev32, phys, size, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_FAIL_NOMEM) == 2 && sim.creates == 1);
+	unmap(&dev32, dma, size, DMA_TO_DEVICE);
+	check_books("failures");
+	CHECK(xdx_held_bytes == 0);
+	/* the budget was given back each time: the next one works */
+	dma = map(&dev32, phys, size, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && dev_sees(&dev32, dma, cpu(phys), size));
+	unmap(&dev32, dma, size, DMA_TO_DEVICE);
+	teardown();
+
+	/* no free memory below 4 GiB */
+	setup_low(0, 0);
+	dma = map(&dev32, phys, size, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_FAIL_HYPERVISOR) == 1);
+	CHECK(dev_sees(&dev32, dma, cpu(phys), size));
+	unmap(&dev32, dma, size, DMA_TO_DEVICE);
+	/* ... while a 64-bit device still gets a region anywhere */
+	dma = map(&dev64, phys, size, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && dev_sees(&dev64, dma, cpu(phys), size));
+	unmap(&dev64, dma, size, DMA_TO_DEVICE);
+	check_books("no low memory");
+	teardown();
 }
 
-static void test_injected_failures(void)
+static void test_large_order_left_to_worker(void)
 {
-	dma_addr_t dma;
-	unsigned long pfn;
-
-	reset(1UL << 16);
-	fail_xen_dma_exchange.every = 3;
-	for (pfn = 0; pfn < 30; pfn++)
-		map(&dev32, PFN_PHYS(1000 + pfn * 2), PAGE_SIZE, DMA_TO_DEVICE, &dma);
-	CHECK(st(XDX_FAIL_INJECTED) == 10 && st(XDX_EXCHANGES) == 20);
-	CHECK(st(XDX_BOUNCES) == 10 && sim.exchange_calls == 20);
-}
-
-static void test_budgets(void)
-{
-	dma_addr_t dma;
-	unsigned long pfn;
-
-	reset(1UL << 16);
-	xdx_low_budget_mb = 1;		/* 256 pages for 32-bit devices */
-	for (pfn = 0; pfn < 8; pfn++)
-		CHECK(map(&dev32, PFN_PHYS(2048 + pfn * 32), 32 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(!map(&dev32, PFN_PHYS(4096), PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_SKIP_BUDGET) == 1);
-	unsigned long low;
-
-	CHECK(xen_dma_exchange_cached_bytes(&low) == 1UL << 20 && low == 1UL << 20);
-	/* 64-bit devices are not held by the low budget, only the total */
-	xdx_max_cached_mb = 1;
-	CHECK(!map(&dev64, PFN_PHYS(4096), 2 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_SKIP_BUDGET) == 2);
-	xdx_max_cached_mb = 2;
-	CHECK(map(&dev64, PFN_PHYS(4096), 2 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	/* forgetting credits the budget */
-	CHECK(xen_dma_exchange_forget_all() == 9);
-	CHECK(xen_dma_exchange_cached_bytes(&low) == 0 && low == 0);
-}
-
-static void test_stale_region_never_used(void)
-{
-	dma_addr_t dma, dma2;
-
-	reset(1UL << 16);
-	CHECK(map(&dev32, PFN_PHYS(200), 8 * PAGE_SIZE, DMA_FROM_DEVICE, &dma));
-	/* the balloon takes one page of the region and gives another back */
-	sim_balloon_out(203);
-	sim_balloon_in(203);
-	CHECK(map(&dev32, PFN_PHYS(200), 8 * PAGE_SIZE, DMA_FROM_DEVICE, &dma2));
-	CHECK(st(XDX_STALE) == 1 && st(XDX_HITS) == 0);
-	CHECK(st(XDX_INVALIDATIONS) == 1 && st(XDX_EXCHANGES) == 2);
-	CHECK(device_view_matches(&dev32, PFN_PHYS(200), 8 * PAGE_SIZE, dma2));
-	/* a page of a region ballooned out and not back: never a hit */
-	sim_balloon_out(201);
-	CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(201), PAGE_SIZE, &dma));
-	CHECK(st(XDX_STALE) == 2 && count_regions() == 0 && xdx_cached_bytes == 0);
-	/* a region later grant-mapped over */
-	sim_balloon_in(201);
-	CHECK(map(&dev32, PFN_PHYS(208), 2 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	sim.foreign[209] = true;
-	CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(208), 2 * PAGE_SIZE, &dma));
-	CHECK(st(XDX_STALE) == 3);
-}
-
-static void test_hit_respects_device_limit(void)
-{
+	phys_addr_t phys = BUF(6);
+	size_t size = 32 * PAGE_SIZE;		/* order 5 > atomic_order 3 */
+	unsigned long creates;
 	dma_addr_t dma;
 
-	reset(1UL << 16);
-	/* exchanged for a 64-bit device: contiguous, but may be high */
-	CHECK(map(&dev64, PFN_PHYS(300), 4 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	if (dma + 4 * PAGE_SIZE - 1 > DMA_BIT_MASK(32)) {
-		CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(300), 4 * PAGE_SIZE, &dma));
-		CHECK(map(&dev32, PFN_PHYS(300), 4 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-		CHECK(device_view_matches(&dev32, PFN_PHYS(300), 4 * PAGE_SIZE, dma));
+	setup(0);
+	dma = map(&dev32, phys, size, DMA_FROM_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_ATOMIC) == 1 && sim.creates == 0);
+	CHECK(xdx_refill_work.pending);
+	unmap(&dev32, dma, size, DMA_FROM_DEVICE);
+	CHECK(xdx_run_work(&xdx_refill_work));
+	CHECK(nr_free(XDX_CLASS_LOW, 5) == 1 && sim.creates == 1);
+	creates = sim.creates;
+	dma = map(&dev32, phys, size, DMA_FROM_DEVICE);
+	CHECK(last_path == P_REGION && st(XDX_REUSES) == 1 && sim.creates == creates);
+	CHECK(dev_sees(&dev32, dma, cpu(phys), size));
+	unmap(&dev32, dma, size, DMA_FROM_DEVICE);
+	/* order 10 is only ever exchanged by the worker, which may grow mmu_pv's array */
+	dma = map(&dev32, BUF(8), 1024 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL || last_path == P_ERROR);
+	CHECK(st(XDX_SKIP_ATOMIC) == 2);
+	if (last_path == P_POOL)
+		unmap(&dev32, dma, 1024 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(xdx_run_work(&xdx_refill_work));
+	CHECK(nr_free(XDX_CLASS_LOW, 10) == 1 && sim.atomic_grows == 0);
+	/* atomic_order is capped at 9, the frame array's size */
+	CHECK(__param_atomic_order.ops->set("10", &__param_atomic_order) == -EINVAL);
+	CHECK(__param_atomic_order.ops->set("9", &__param_atomic_order) == 0);
+	dma = map(&dev32, BUF(20), 512 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && sim.atomic_grows == 0);
+	CHECK(dev_sees(&dev32, dma, cpu(BUF(20)), 512 * PAGE_SIZE));
+	unmap(&dev32, dma, 512 * PAGE_SIZE, DMA_TO_DEVICE);
+	check_books("large");
+	teardown();
+}
+
+static void test_budget_full_worker_trims_other_sizes(void)
+{
+	dma_addr_t dma[33], d2;
+	unsigned long low_free, rel;
+	unsigned int i;
+
+	setup(0);
+	xdx_low_budget_mb = 1;			/* 256 pages below 4 GiB */
+	for (i = 0; i < 32; i++) {
+		dma[i] = map(&dev32, BUF(i), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+		CHECK(last_path == P_REGION);
 	}
-	/* a device capped below the region by its bus limit */
-	dev32.bus_dma_limit = DMA_BIT_MASK(20);
-	CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(300), PAGE_SIZE, &dma));
-	dev32.bus_dma_limit = 0;
-	/* swiotlb forced for the device: even a valid region is not used */
-	CHECK(map(&dev32, PFN_PHYS(500), 2 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(xen_dma_exchange_lookup(&dev32, PFN_PHYS(500), 2 * PAGE_SIZE, &dma));
-	dev32.force_bounce = true;
-	CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(500), 2 * PAGE_SIZE, &dma));
-	dev32.force_bounce = false;
+	CHECK(xdx_held_low_bytes == 1UL << 20);
+	dma[32] = map(&dev32, BUF(32), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_BUDGET) == 1);
+	CHECK(dev_sees(&dev32, dma[32], cpu(BUF(32)), 8 * PAGE_SIZE));
+	unmap(&dev32, dma[32], 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* all mapped: the worker cannot make room */
+	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_BUDGET) == 2 && xdx_refill_work.pending);
+	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	xdx_run_work(&xdx_refill_work);
+	CHECK(st(XDX_RELEASES) == 0 && nr_free(XDX_CLASS_LOW, 2) == 0);
+	for (i = 0; i < 32; i++)
+		unmap(&dev32, dma[i], 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(nr_free(XDX_CLASS_LOW, 3) == 32 && xdx_held_low_bytes == 1UL << 20);
+	/* budget full of idle order-3 regions; an order-2 mapping misses */
+	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && xdx_refill_work.pending);
+	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	low_free = sim_free_low_frames();
+	rel = st(XDX_RELEASES);
+	CHECK(xdx_run_work(&xdx_refill_work));
+	CHECK(st(XDX_RELEASES) == rel + 1 && nr_free(XDX_CLASS_LOW, 3) == 31);
+	CHECK(nr_free(XDX_CLASS_LOW, 2) == 1);
+	CHECK(sim_free_low_frames() == low_free + 8 - 4);
+	CHECK(xdx_held_low_bytes <= 1UL << 20);
+	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION);
+	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* the total budget holds for 64-bit devices too */
+	xdx_max_mb = 1;				/* 16 KiB left */
+	d2 = map(&dev64, BUF(41), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && xdx_held_bytes == (1UL << 20) - 4 * PAGE_SIZE);
+	unmap(&dev64, d2, 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	d2 = map(&dev64, BUF(41), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && xdx_held_bytes == 1UL << 20);
+	unmap(&dev64, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	check_books("budget");
+	teardown();
 }
 
-static void test_verify_catches_m2p_mismatch(void)
+static void test_release_and_shrinker_give_frames_back(void)
+{
+	struct shrink_control sc = { .nr_to_scan = 3 };
+	struct shrinker *s;
+	unsigned long low_free, held;
+	dma_addr_t dma[4], keep;
+	unsigned int o;
+
+	setup(0);
+	s = xdx_shrinker_registered;
+	CHECK(s->count_objects(s, &sc) == SHRINK_EMPTY);
+	low_free = sim_free_low_frames();
+	keep = map(&dev32, BUF(10), 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	for (o = 0; o < 4; o++)
+		dma[o] = map(&dev32, BUF(o), PAGE_SIZE << o, DMA_TO_DEVICE);
+	for (o = 0; o < 4; o++)
+		unmap(&dev32, dma[o], PAGE_SIZE << o, DMA_TO_DEVICE);
+	CHECK(sim_free_low_frames() == low_free - 2 - 15);
+	held = xdx_held_bytes;
+	CHECK(held == 17 * PAGE_SIZE);
+	/*
+	 * the shrinker: free pages beyond the reserve, largest first, but
+	 * only those unused for a second
+	 */
+	CHECK(s->count_objects(s, &sc) == 15);
+	CHECK(s->scan_objects(s, &sc) == SHRINK_STOP);
+	CHECK(xdx_held_bytes == held);
+	jiffies += HZ;
+	CHECK(s->scan_objects(s, &sc) == 8);
+	CHECK(xdx_held_bytes == held - 8 * PAGE_SIZE);
+	CHECK(sim_free_low_frames() == low_free - 2 - 7);
+	CHECK(s->count_objects(s, &sc) == 7);
+	/* flush (debugfs): every free region, mapped ones stay */
+	CHECK(xdx_flush_write(NULL, "1", 1, NULL) == 1);
+	CHECK(xdx_held_bytes == 2 * PAGE_SIZE && sim_free_low_frames() == low_free - 2);
+	CHECK(st(XDX_RELEASES) == 4 && xdx_refill_work.pending);
+	CHECK(s->count_objects(s, &sc) == SHRINK_EMPTY);
+	CHECK(s->scan_objects(s, &sc) == SHRINK_STOP);
+	CHECK(dev_sees(&dev32, keep, cpu(BUF(10)), 2 * PAGE_SIZE));
+	unmap(&dev32, keep, 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	/*
+	 * The reserve is kept by the shrinker, not by a flush.  The worker
+	 * builds the reserve, plus one region per miss since its last run
+	 * that the mapping could not serve itself; these misses (orders 0-3,
+	 * at most atomic_order) were served by an exchange in the mapping
+	 * path, so only the reserve is built: nothing beyond it to shrink.
+	 */
+	xdx_reserve = 1;
+	xdx_run_work(&xdx_refill_work);
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 1 && nr_free(XDX_CLASS_LOW, 1) == 1);
+	CHECK(nr_free(XDX_CLASS_LOW, 2) == 1 && nr_free(XDX_CLASS_LOW, 3) == 1);
+	CHECK(nr_free(XDX_CLASS_LOW, 4) == 1 && nr_free(XDX_CLASS_LOW, 10) == 1);
+	CHECK(s->count_objects(s, &sc) == SHRINK_EMPTY);
+	sc.nr_to_scan = 1000;
+	CHECK(s->scan_objects(s, &sc) == SHRINK_STOP);
+	for (o = 0; o <= XDX_MAX_ORDER; o++)
+		CHECK(nr_free(XDX_CLASS_LOW, o) == 1);
+	check_books("shrinker");
+	teardown();
+}
+
+static void test_idle_worker_releases_beyond_reserve(void)
+{
+	dma_addr_t dma[3], d64;
+	unsigned long t1, rel;
+	unsigned int i;
+
+	jiffies = -5UL * HZ;			/* the clock wraps during the case */
+	setup(1);
+	CHECK(st(XDX_EXCHANGES) == 11 && xdx_held_low_bytes == 2047 * PAGE_SIZE);
+	jiffies += 2 * HZ;
+	for (i = 0; i < 3; i++) {
+		dma[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+		CHECK(last_path == P_REGION);
+	}
+	CHECK(st(XDX_REUSES) == 1 && st(XDX_EXCHANGES) == 13);
+	d64 = map(&dev64, BUF(5), 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION);
+	jiffies += 8 * HZ;
+	t1 = jiffies;
+	for (i = 0; i < 3; i++)
+		unmap(&dev32, dma[i], PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev64, d64, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	xdx_refill_work.pending = false;	/* leave the worker out of it */
+	rel = st(XDX_RELEASES);
+	jiffies = t1 + 30 * HZ - 1;
+	CHECK(xdx_run_work(&xdx_idle_work.work));
+	CHECK(st(XDX_RELEASES) == rel && nr_free(XDX_CLASS_LOW, 0) == 3);
+	CHECK(xdx_idle_work.work.pending && xdx_idle_work.delay == 30 * HZ);
+	jiffies = t1 + 30 * HZ + 1;
+	CHECK(xdx_run_work(&xdx_idle_work.work));
+	/* two order-0 regions beyond the reserve of one, and the 64-bit one */
+	CHECK(st(XDX_RELEASES) == rel + 3 && nr_free(XDX_CLASS_LOW, 0) == 1);
+	CHECK(nr_free(XDX_CLASS_ANY, 1) == 0);
+	for (i = 1; i <= XDX_MAX_ORDER; i++)
+		CHECK(nr_free(XDX_CLASS_LOW, i) == 1);
+	/* idle_secs=0: never */
+	dma[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_TO_DEVICE);
+	dma[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, dma[0], PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, dma[1], PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(__param_idle_secs.ops->set("0", &__param_idle_secs) == 0);
+	jiffies += 3600 * HZ;
+	rel = st(XDX_RELEASES);
+	CHECK(xdx_run_work(&xdx_idle_work.work));
+	CHECK(st(XDX_RELEASES) == rel && xdx_idle_work.work.pending);
+	check_books("idle");
+	teardown();
+}
+
+static void test_double_unmap_does_nothing(void)
+{
+	static unsigned char wrote[PAGE_SIZE], after[PAGE_SIZE];
+	dma_addr_t dma, other;
+	unsigned int live;
+
+	for (live = 0; live < 2; live++) {
+		setup(0);
+		other = live ? map(&dev32, BUF(7), 2 * PAGE_SIZE, DMA_TO_DEVICE) : 0;
+		dma = map(&dev32, BUF(6), PAGE_SIZE, DMA_FROM_DEVICE);
+		CHECK(last_path == P_REGION);
+		pattern(wrote, PAGE_SIZE, 1);
+		CHECK(dev_write(dma, wrote, PAGE_SIZE));
+		unmap(&dev32, dma, PAGE_SIZE, DMA_FROM_DEVICE);
+		CHECK(!memcmp(cpu(BUF(6)), wrote, PAGE_SIZE));
+		/* a stale device write, then the second unmap */
+		pattern(after, PAGE_SIZE, 2);
+		CHECK(dev_write(dma, after, PAGE_SIZE));
+		unmap(&dev32, dma, PAGE_SIZE, DMA_FROM_DEVICE);
+		CHECK(!memcmp(cpu(BUF(6)), wrote, PAGE_SIZE));
+		CHECK(st(XDX_BAD_UNMAP) == 0 && xdx_dev_errs == 0);
+		CHECK(atomic_long_read(&xen_dma_exchange_nr_mapped) == live);
+		CHECK(nr_free(XDX_CLASS_LOW, 0) == 1);
+		if (live) {
+			CHECK(dev_sees(&dev32, other, cpu(BUF(7)), 2 * PAGE_SIZE));
+			unmap(&dev32, other, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+		}
+		check_books("double unmap");
+		teardown();
+	}
+}
+
+static void test_mismatched_unmap_leaves_region_mapped(void)
+{
+	static unsigned char before[2 * PAGE_SIZE], wrote[2 * PAGE_SIZE];
+	phys_addr_t phys = BUF(8) + 100;
+	size_t size = PAGE_SIZE + 200;
+	dma_addr_t dma;
+
+	setup(0);
+	memcpy(before, cpu(phys), size);
+	dma = map(&dev32, phys, size, DMA_BIDIRECTIONAL);
+	pattern(wrote, size, 3);
+	CHECK(dev_write(dma, wrote, size));
+	unmap(&dev32, dma, size - 1, DMA_BIDIRECTIONAL);
+	CHECK(st(XDX_BAD_UNMAP) == 1 && xdx_dev_errs == 1);
+	unmap(&dev32, dma + 1, size - 1, DMA_BIDIRECTIONAL);
+	CHECK(st(XDX_BAD_UNMAP) == 2);
+	CHECK(!memcmp(cpu(phys), before, size));
+	CHECK(atomic_long_read(&xen_dma_exchange_nr_mapped) == 1);
+	CHECK(region_of(dma) && region_of(dma)->mapped);
+	/* still served: a sync works, and the right unmap */
+	sync_for_cpu(&dev32, dma, 100, DMA_BIDIRECTIONAL);
+	CHECK(!memcmp(cpu(phys), wrote, 100) && !memcmp(cpu(phys + 100), before + 100, size - 100));
+	unmap(&dev32, dma, size, DMA_BIDIRECTIONAL);
+	CHECK(!memcmp(cpu(phys), wrote, size));
+	CHECK(atomic_long_read(&xen_dma_exchange_nr_mapped) == 0);
+	check_books("mismatch");
+	teardown();
+}
+
+static void test_alignment_constraints(void)
+{
+	phys_addr_t phys = BUF(9) + 0x234;
+	dma_addr_t dma;
+
+	setup(0);
+	dev32.min_align_mask = PAGE_SIZE - 1;	/* NVMe-like: kept by the page offset */
+	dma = map(&dev32, phys, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && ((dma ^ phys) & (PAGE_SIZE - 1)) == 0);
+	unmap(&dev32, dma, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	dev32.min_align_mask = 2 * PAGE_SIZE - 1;
+	dma = map(&dev32, phys, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_ALIGN) == 1);
+	unmap(&dev32, dma, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	dev32.min_align_mask = 0;
+	/* segment boundary: a naturally aligned region within it is fine */
+	dev32.seg_boundary = 0xffff;
+	dma = map(&dev32, BUF(9), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && (dma >> 16) == ((dma + 8 * PAGE_SIZE - 1) >> 16));
+	unmap(&dev32, dma, 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	dma = map(&dev32, BUF(9) + 1, 16 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_ALIGN) == 2);
+	unmap(&dev32, dma, 16 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* max_order */
+	xdx_max_order = 1;
+	dma = map(&dev32, BUF(9), 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_ORDER) == 1);
+	unmap(&dev32, dma, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	xdx_max_order = XDX_MAX_ORDER;
+	dma = map(&dev32, BUF(9), 1025 * PAGE_SIZE, DMA_TO_DEVICE);	/* > 4 MiB */
+	CHECK(last_path != P_REGION && st(XDX_SKIP_ORDER) == 2);
+	if (last_path == P_POOL)
+		unmap(&dev32, dma, 1025 * PAGE_SIZE, DMA_TO_DEVICE);
+	teardown();
+}
+
+static void test_limits_force_disabled_go_to_pool(void)
+{
+	dma_addr_t dma;
+
+	setup(0);
+	/* below 32 bits: the fixed pool (at 256 MiB), or nothing */
+	dma = map(&dev31, BUF(11), 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_LIMIT) == 1);
+	CHECK(dev_sees(&dev31, dma, cpu(BUF(11)), 2 * PAGE_SIZE));
+	unmap(&dev31, dma, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	dma = map(&dev24, BUF(11), 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	CHECK(last_path == P_ERROR && dma == DMA_MAPPING_ERROR && st(XDX_SKIP_LIMIT) == 2);
+	dev64.bus_dma_limit = DMA_BIT_MASK(30);
+	dma = map(&dev64, BUF(11), 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_LIMIT) == 3);
+	unmap(&dev64, dma, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	dev64.bus_dma_limit = 0;
+	/* swiotlb=force: even a buffer usable as it is bounces */
+	CHECK(sim_make_contiguous(PHYS_PFN(BUF(12)), 4));
+	dev64.force_bounce = true;
+	dma = map(&dev64, BUF(12), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_FORCED) == 1);
+	unmap(&dev64, dma, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	dev64.force_bounce = false;
+	/* the pool full: the ladder ends in an error */
+	{
+		dma_addr_t d[SIM_POOL_PFNS / SLOT_PAGES];
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(d); i++) {
+			d[i] = map(&dev31, BUF(i), SLOT_PAGES * PAGE_SIZE, DMA_TO_DEVICE);
+			CHECK(last_path == P_POOL);
+		}
+		dma = map(&dev31, BUF(20), PAGE_SIZE, DMA_TO_DEVICE);
+		CHECK(last_path == P_ERROR);
+		for (i = 0; i < ARRAY_SIZE(d); i++)
+			unmap(&dev31, d[i], SLOT_PAGES * PAGE_SIZE, DMA_TO_DEVICE);
+	}
+	CHECK(sim.creates == 0);
+	teardown();
+}
+
+static void test_disabled_goes_to_pool(void)
+{
+	static unsigned char wrote[2 * PAGE_SIZE];
+	dma_addr_t dma, live;
+
+	setup(0);
+	live = map(&dev32, BUF(13), 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	CHECK(last_path == P_REGION);
+	xdx_enable = false;
+	dma = map(&dev32, BUF(14), 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_DISABLED) == 1 && sim.creates == 1);
+	unmap(&dev32, dma, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* a mapping made before still ends properly */
+	pattern(wrote, sizeof(wrote), 4);
+	CHECK(dev_write(live, wrote, sizeof(wrote)));
+	unmap(&dev32, live, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	CHECK(!memcmp(cpu(BUF(13)), wrote, sizeof(wrote)));
+	/* and the worker builds nothing */
+	xdx_reserve = 2;
+	xdx_region_release_free();
+	CHECK(xdx_run_work(&xdx_refill_work));
+	CHECK(xdx_held_bytes == 0 && sim.creates == 1);
+	teardown();
+}
+
+static void test_dev64_direct_or_any_class(void)
+{
+	dma_addr_t dma;
+	struct xdx_region *r;
+
+	setup(0);
+	CHECK(sim_make_contiguous(PHYS_PFN(BUF(15)), 4));
+	dma = map(&dev64, BUF(15) + 10, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_DIRECT && st(XDX_MAPS) == 0);
+	CHECK(dma == PFN_PHYS(sim.p2m[PHYS_PFN(BUF(15))]) + 10);
+	unmap(&dev64, dma, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	/* within one page: direct too */
+	dma = map(&dev64, BUF(16) + 8, 100, DMA_TO_DEVICE);
+	CHECK(last_path == P_DIRECT);
+	/* scattered: a region of the ANY class, out of the low budget */
+	dma = map(&dev64, BUF(16) + 8, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && dev_sees(&dev64, dma, cpu(BUF(16) + 8), 3 * PAGE_SIZE));
+	r = region_of(dma);
+	CHECK(r && r->cls == XDX_CLASS_ANY && xdx_held_low_bytes == 0);
+	CHECK(xdx_held_bytes == 4 * PAGE_SIZE);
+	unmap(&dev64, dma, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* 40 bits: the LOW class; a contiguous buffer above 4 GiB for dev32: a region */
+	dma = map(&dev40, BUF(16), 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	r = region_of(dma);
+	CHECK(last_path == P_REGION && r && r->cls == XDX_CLASS_LOW && dma < 1ULL << 32);
+	unmap(&dev40, dma, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	dma = map(&dev32, BUF(15), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && dev_sees(&dev32, dma, cpu(BUF(15)), 4 * PAGE_SIZE));
+	unmap(&dev32, dma, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	check_books("dev64");
+	teardown();
+}
+
+static void test_verify_mode_checks_m2p(void)
 {
 	dma_addr_t dma;
 	unsigned long bfn;
 
-	reset(1UL << 16);
-	CHECK(map(&dev32, PFN_PHYS(400), 4 * PAGE_SIZE, DMA_TO_DEVICE, &dma));
-	CHECK(st(XDX_VERIFIED) == 1 && st(XDX_VERIFY_FAILED) == 0);
-	CHECK(xen_dma_exchange_lookup(&dev32, PFN_PHYS(400), 4 * PAGE_SIZE, &dma));
-	CHECK(st(XDX_VERIFIED) == 2 && st(XDX_VERIFY_FAILED) == 0);
-	/* the M2P says another page owns a frame the P2M still names */
-	bfn = PHYS_PFN(dma) + 2;
-	sim.m2p[bfn] = 999;
-	CHECK(!xen_dma_exchange_lookup(&dev32, PFN_PHYS(400), 4 * PAGE_SIZE, &dma));
-	CHECK(st(XDX_VERIFY_FAILED) == 1);
-	/* pages before the bad one still verify */
-	CHECK(xen_dma_exchange_lookup(&dev32, PFN_PHYS(400), 2 * PAGE_SIZE, &dma));
-	/* verify mode off: the cache alone decides, as it does by default */
-	xdx_verify = false;
-	CHECK(xen_dma_exchange_lookup(&dev32, PFN_PHYS(400), 4 * PAGE_SIZE, &dma));
-	CHECK(st(XDX_VERIFY_FAILED) == 1 && st(XDX_VERIFIED) == 4);
-	sim.m2p[bfn] = 402;
+	setup(0);
+	xdx_verify = true;
+	dma = map(&dev32, BUF(17), 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && st(XDX_VERIFIED) == 1 && st(XDX_VERIFY_FAILED) == 0);
+	unmap(&dev32, dma, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	bfn = PHYS_PFN(dma) + 1;
+	sim.m2p[bfn] = 999;			/* Xen's table disagrees */
+	dma = map(&dev32, BUF(17), 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_VERIFY_FAILED) == 1 && st(XDX_SKIP_LIMIT) == 1);
+	CHECK(atomic_long_read(&xen_dma_exchange_nr_mapped) == 0 && nr_free(XDX_CLASS_LOW, 1) == 1);
+	unmap(&dev32, dma, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	sim.m2p[bfn] = region_of(PFN_PHYS(bfn - 1)) ? 0 : 0;
+	sim.m2p[bfn] = first_region()->pfn + 1;
+	dma = map(&dev32, BUF(17), 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && st(XDX_VERIFIED) == 3);
+	unmap(&dev32, dma, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	teardown();
 }
 
 static void test_params_reject_bad_values(void)
 {
-	struct kernel_param kp = { .arg = &xdx_max_cached_mb };
+	char buf[32];
 
-	reset(1UL << 16);
+	setup(0);
 	CHECK(xdx_set_max_order("11", NULL) == -EINVAL);
 	CHECK(xdx_set_max_order("-1", NULL) == -EINVAL);
 	CHECK(xdx_set_max_order("abc", NULL) == -EINVAL);
 	CHECK(xdx_set_max_order("", NULL) == -EINVAL);
-	CHECK(xdx_max_order == XEN_DMA_EXCHANGE_MAX_ORDER);
+	CHECK(xdx_max_order == XDX_MAX_ORDER);
 	CHECK(xdx_set_max_order("3\n", NULL) == 0 && xdx_max_order == 3);
-	CHECK(xdx_set_mb("99999999999", &kp) == -EINVAL);
-	CHECK(xdx_set_mb("12x", &kp) == -EINVAL);
-	CHECK(xdx_max_cached_mb == 256);
-	CHECK(xdx_set_mb("64", &kp) == 0 && xdx_max_cached_mb == 64);
+	CHECK(__param_reserve.ops->set("17", &__param_reserve) == -EINVAL);
+	CHECK(!xdx_refill_work.pending);
+	CHECK(__param_reserve.ops->set("3", &__param_reserve) == 0 && xdx_reserve == 3);
+	CHECK(xdx_refill_work.pending);
+	CHECK(__param_idle_secs.ops->set("3601", &__param_idle_secs) == -EINVAL);
+	CHECK(__param_max_cached_mb.ops->set("16777217", &__param_max_cached_mb) == -EINVAL);
+	CHECK(__param_max_cached_mb.ops->set("12x", &__param_max_cached_mb) == -EINVAL);
+	CHECK(__param_low_budget_mb.ops->set("16", &__param_low_budget_mb) == 0 &&
+	      xdx_low_budget_mb == 16);
+	CHECK(__param_low_budget_mb.ops->get(buf, &__param_low_budget_mb) > 0 &&
+	      !strcmp(buf, "16\n"));
+	xdx_reserve = 0;
+	teardown();
+}
+
+static void test_debugfs_stats_regions_dev_limit(void)
+{
+	struct seq_file m = { .count = 0 };
+	struct file f = { 0 };
+	dma_addr_t dma;
+
+	setup(0);
+	dma = map(&dev32, BUF(18), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(xdx_stats_fops.open(NULL, &f) == 0 && f.show(&m, NULL) == 0);
+	CHECK(strstr(m.buf, "region_maps 1\n") && strstr(m.buf, "regions_in_use 1\n"));
+	CHECK(strstr(m.buf, "region_bytes 16384\n"));
+	m.count = 0;
+	CHECK(xdx_regions_fops.open(NULL, &f) == 0 && f.show(&m, NULL) == 0);
+	CHECK(strstr(m.buf, "low 2 16 0 1\n") != NULL);
+	CHECK(xdx_stats_write(NULL, "1", 1, NULL) == -EINVAL);
+	CHECK(xdx_stats_write(NULL, "0", 1, NULL) == 1 && st(XDX_HITS) == 0 && st(XDX_MAPS) == 0);
+	CHECK(xdx_dev_limit_write(NULL, "dev64 30", 8, NULL) == 8 &&
+	      dev64.bus_dma_limit == DMA_BIT_MASK(30));
+	CHECK(xdx_dev_limit_write(NULL, "dev64 0", 7, NULL) == 7 && dev64.bus_dma_limit == 0);
+	CHECK(xdx_dev_limit_write(NULL, "nodev 30", 8, NULL) == -ENODEV);
+	CHECK(xdx_dev_limit_write(NULL, "dev64 5", 7, NULL) == -EINVAL);
+	unmap(&dev32, dma, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	teardown();
 }
 
 /* ---- randomized model test ---- */
 
-static void test_random_model(unsigned long iters, unsigned int seed)
-{
-	static int mapping_dummy;
-	unsigned long i, served = 0, bounced = 0, bytes_checked = 0;
-	struct device *devs[] = { &dev32, &dev64 };
-
-	reset(1UL << 14);			/* 64 MiB of low memory */
-	srand(seed);
-	fail_xen_dma_exchange.every = 7;
-	xdx_low_budget_mb = 16;
-	for (i = 0; i < iters; i++) {
-		unsigned int op = rand() % 100;
-		unsigned long pfn = 1024 + rand() % 1024;	/* a hot working set */
-
-		if (op < 3) {
-			/* balloon cycle: the page's frame is replaced */
-			sim_balloon_out(pfn);
-			sim_balloon_in(pfn);
-		} else if (op < 5) {
-			sim_balloon_out(pfn);
-		} else if (op < 6) {
-			sim_balloon_in(pfn);
-		} else if (op < 8) {
-			sim.foreign[pfn] = !sim.foreign[pfn];
-		} else if (op < 10) {
-			struct page *p = pfn_to_page(pfn);
-
-			p->f.flags = (rand() % 4 == 0) ? XPF_SLAB : 0;
-			p->f.mapcount = rand() % 5 == 0;
-			p->f.mapping = rand() % 3 == 0 ? &mapping_dummy : NULL;
-			p->f.flags |= rand() % 2 ? XPF_LOCKED : 0;
-		} else if (op < 11) {
-			sim.pinned[pfn] = !sim.pinned[pfn];
-		} else if (op < 12) {
-			if (rand() % 50 == 0)
-				xen_dma_exchange_forget_all();
-		} else {
-			struct device *dev = devs[rand() % 2];
-			unsigned int order = rand() % 7;
-			size_t size = (PAGE_SIZE << order) - (rand() % 3 ? 0 : rand() % 2048);
-			phys_addr_t phys = PFN_PHYS(pfn) + (rand() % 4 ? 0 : rand() % 512);
-			/* mostly a driver's long-lived buffers, mapped again and again */
-			if (rand() % 5) {
-				unsigned int b = rand() % 32;
-
-				order = b % 6;
-				phys = PFN_PHYS(1024 + b * 64);
-				size = PAGE_SIZE << order;
-				dev = devs[b % 3 == 0];
-			}
-			enum dma_data_direction dir = rand() % 3;
-			unsigned long p, last = PHYS_PFN(phys + size - 1);
-			bool have_frames = true;
-			dma_addr_t dma;
-
-			for (p = PHYS_PFN(phys); p <= last; p++)
-				if (sim.p2m[p] == SIM_NO_FRAME || sim.foreign[p])
-					have_frames = false;
-			if (!have_frames)
-				continue;	/* not a buffer a driver could own */
-			if (map(dev, phys, size, dir, &dma)) {
-				served++;
-				bytes_checked += size;
-				if (!device_view_matches(dev, phys, size, dma)) {
-					printf("# iter %lu: bad bus address %#llx for phys %#llx size %zu\n",
-					       i, (unsigned long long)dma,
-					       (unsigned long long)phys, size);
-					case_failed = 1;
-					return;
-				}
-			} else {
-				bounced++;
-			}
-		}
-	}
-	/* the cache's own books balance */
-	{
-		struct rb_node *n;
-		unsigned long sum = 0, prev_end = 0;
-
-		for (n = rb_first(&xdx_regions); n; n = rb_next(n)) {
-			struct xdx_region *r = rb_entry(n, struct xdx_region, node);
-
-			CHECK(r->pfn >= prev_end);	/* sorted, no overlap */
-			prev_end = r->pfn + (1UL << r->order);
-			sum += PAGE_SIZE << r->order;
-		}
-		CHECK(sum == xdx_cached_bytes);
-	}
-	CHECK(xdx_lock.held == 0);
-	/* exchanged buffers are later served by the direct path */
-	CHECK(served > 0 && bounced > 0 && direct_maps > 0 && st(XDX_STALE) > 0);
-	CHECK(st(XDX_FAIL_INJECTED) > 0 && st(XDX_FAIL_HYPERVISOR) > 0);
-	/* verify mode cross-checked every in-place mapping through the M2P */
-	CHECK(st(XDX_VERIFIED) == st(XDX_HITS) + st(XDX_EXCHANGES));
-	CHECK(st(XDX_VERIFY_FAILED) == 0);
-	printf("# model: verify mode: %llu in-place mappings checked through the M2P, %llu failures\n",
-	       (unsigned long long)st(XDX_VERIFIED), (unsigned long long)st(XDX_VERIFY_FAILED));
-	printf("# model: %lu iterations, %lu served in place (%lu bytes checked against the P2M), %lu bounced\n",
-	       iters, served, bytes_checked, bounced);
-	printf("# model: direct %lu hits %llu exchanges %llu stale %llu injected %llu hv-failed %llu budget %llu\n",
-	       direct_maps, (unsigned long long)st(XDX_HITS), (unsigned long long)st(XDX_EXCHANGES),
-	       (unsigned long long)st(XDX_STALE), (unsigned long long)st(XDX_FAIL_INJECTED),
-	       (unsigned long long)st(XDX_FAIL_HYPERVISOR), (unsigned long long)st(XDX_SKIP_BUDGET));
-}
+struct live {
+	bool used;
+	struct device *dev;
+	phys_addr_t phys;
+	size_t size;
+	enum dma_data_direction dir;
+	dma_addr_t dma;
+	enum path path;
+	unsigned char *cpu, *dev_view;	/* what each side must see */
+};
 
 static unsigned long model_iters = 20000;
 static unsigned int model_seed = 42;
 
-static void run_model(void)
+static bool model_check(struct live *l, unsigned long it, const char *what)
 {
-	test_random_model(model_iters, model_seed);
+	if (!dev_sees(l->dev, l->dma, l->dev_view, l->size) ||
+	    memcmp(cpu(l->phys), l->cpu, l->size)) {
+		printf("# iter %lu: %s: %s mapping %#llx+%zu (%s, dir %d) bus %#llx: device or CPU view wrong\n",
+		       it, what, l->dev->name, (unsigned long long)l->phys, l->size,
+		       path_names[l->path], l->dir, (unsigned long long)l->dma);
+		case_failed = 1;
+		return false;
+	}
+	return true;
+}
+
+static void test_random_model(void)
+{
+	static struct live live[NR_SLOTS];
+	static unsigned long p2m[SIM_CALLER_PFNS];
+	static unsigned char slot_before[SLOT_PAGES * PAGE_SIZE], data[SLOT_PAGES * PAGE_SIZE];
+	struct device *devs[] = { &dev32, &dev32, &dev40, &dev64, &dev64, &dev31 };
+	unsigned long it, paths[4] = { 0 }, bytes = 0, max_held = 0;
+	unsigned int s;
+
+	srand(model_seed);
+	setup(1);
+	srand(model_seed);
+	xdx_max_mb = 12;			/* the reserve alone is 8 MiB low */
+	xdx_low_budget_mb = 10;
+	for (s = 0; s < NR_SLOTS; s += 5)
+		sim_make_contiguous(PHYS_PFN(BUF(s)), SLOT_PAGES);
+	memcpy(p2m, sim.p2m, sizeof(p2m));
+	for (it = 0; it < model_iters && !case_failed; it++) {
+		unsigned int op = rand() % 100;
+		struct live *l = &live[s = rand() % NR_SLOTS];
+
+		if (op < 30 && !l->used) {
+			/* map: sizes biased to whole orders, random offsets */
+			unsigned int order = rand() % 7;
+			size_t size = rand() % 2 ? PAGE_SIZE << order :
+				      1 + rand() % (PAGE_SIZE << order);
+			unsigned long off = rand() % 3 ? 0 : rand() % PAGE_SIZE;
+
+			if (off + size > SLOT_PAGES * PAGE_SIZE)
+				size = SLOT_PAGES * PAGE_SIZE - off;
+			l->dev = devs[rand() % ARRAY_SIZE(devs)];
+			l->phys = BUF(s) + off;
+			l->size = size;
+			l->dir = dirs[rand() % 3];
+			sim_fill(BUF(s), SLOT_PAGES * PAGE_SIZE, rand());
+			memcpy(slot_before, cpu(BUF(s)), sizeof(slot_before));
+			l->dma = map(l->dev, l->phys, size, l->dir);
+			l->path = last_path;
+			paths[last_path]++;
+			if (last_path == P_ERROR)
+				continue;
+			l->used = true;
+			l->cpu = malloc(size);
+			l->dev_view = malloc(size);
+			memcpy(l->cpu, cpu(l->phys), size);
+			memcpy(l->dev_view, cpu(l->phys), size);
+			bytes += size;
+			if (memcmp(cpu(BUF(s)), slot_before, sizeof(slot_before))) {
+				printf("# iter %lu: map changed the caller's bytes\n", it);
+				case_failed = 1;
+			}
+			model_check(l, it, "map");
+		} else if (op < 45 && l->used) {
+			/* the device writes part of a mapping it may write */
+			size_t a = rand() % l->size, n = 1 + rand() % (l->size - a);
+
+			if (l->dir == DMA_TO_DEVICE)
+				continue;
+			pattern(data, n, rand());
+			dev_write(l->dma + a, data, n);
+			memcpy(l->dev_view + a, data, n);
+			if (l->path == P_DIRECT)
+				memcpy(l->cpu + a, data, n);
+			model_check(l, it, "device write");
+		} else if (op < 55 && l->used) {
+			/* the CPU writes part, then syncs it for the device */
+			size_t a = rand() % l->size, n = 1 + rand() % (l->size - a);
+
+			pattern(data, n, rand());
+			memcpy(cpu(l->phys + a), data, n);
+			memcpy(l->cpu + a, data, n);
+			if (l->path == P_DIRECT)
+				memcpy(l->dev_view + a, data, n);
+			sync_for_device(l->dev, l->dma + a, n, l->dir);
+			if (l->dir != DMA_FROM_DEVICE)
+				memcpy(l->dev_view + a, l->cpu + a, n);
+			model_check(l, it, "sync for device");
+		} else if (op < 65 && l->used) {
+			size_t a = rand() % l->size, n = 1 + rand() % (l->size - a);
+
+			sync_for_cpu(l->dev, l->dma + a, n, l->dir);
+			if (l->dir != DMA_TO_DEVICE)
+				memcpy(l->cpu + a, l->dev_view + a, n);
+			model_check(l, it, "sync for cpu");
+		} else if (op < 67 && l->used && l->path == P_REGION) {
+			u64 bad = st(XDX_BAD_UNMAP);
+
+			unmap(l->dev, l->dma, l->size + 1, l->dir);
+			CHECK(st(XDX_BAD_UNMAP) == bad + 1);
+			model_check(l, it, "mismatched unmap");
+		} else if (op < 85 && l->used) {
+			bool skip = rand() % 10 == 0;
+			size_t before = l->phys - BUF(s);
+
+			memcpy(slot_before, cpu(BUF(s)), sizeof(slot_before));
+			unmap_attrs(l->dev, l->dma, l->size, l->dir,
+				    skip ? DMA_ATTR_SKIP_CPU_SYNC : 0);
+			if (!skip && l->dir != DMA_TO_DEVICE)
+				memcpy(l->cpu, l->dev_view, l->size);
+			if (memcmp(cpu(l->phys), l->cpu, l->size) ||
+			    memcmp(cpu(BUF(s)), slot_before, before) ||
+			    memcmp(cpu(l->phys + l->size), slot_before + before + l->size,
+				   sizeof(slot_before) - before - l->size)) {
+				printf("# iter %lu: unmap of %s mapping %#llx+%zu dir %d: caller's bytes wrong\n",
+				       it, path_names[l->path], (unsigned long long)l->phys,
+				       l->size, l->dir);
+				case_failed = 1;
+			}
+			free(l->cpu);
+			free(l->dev_view);
+			l->used = false;
+		} else if (op < 88) {
+			xdx_run_work(&xdx_refill_work);
+		} else if (op < 90) {
+			jiffies += (rand() % 40) * HZ;
+			xdx_run_work(&xdx_idle_work.work);
+		} else if (op < 91) {
+			struct shrink_control sc = { .nr_to_scan = 1 + rand() % 512 };
+			struct shrinker *sh = xdx_shrinker_registered;
+
+			if (sh->count_objects(sh, &sc) != SHRINK_EMPTY)
+				sh->scan_objects(sh, &sc);
+		} else if (op < 92 && rand() % 4 == 0) {
+			xdx_region_release_free();
+		} else if (op < 95) {
+			sim.fail_create = rand() % 4 == 0;
+			fail_xen_dma_exchange.every = rand() % 3 ? 0 : 2 + rand() % 8;
+			sim.fail_alloc = rand() % 8 == 0;
+		}
+		if (it % 16 == 0)
+			check_books("model");
+		if (xdx_held_bytes > max_held)
+			max_held = xdx_held_bytes;
+		if (it % 64 == 0 && memcmp(p2m, sim.p2m, sizeof(p2m))) {
+			printf("# iter %lu: a caller's frame changed\n", it);
+			case_failed = 1;
+		}
+	}
+	for (s = 0; s < NR_SLOTS; s++)
+		if (live[s].used) {
+			struct live *l = &live[s];
+
+			model_check(l, it, "end");
+			unmap(l->dev, l->dma, l->size, l->dir);
+			if (l->dir != DMA_TO_DEVICE)
+				memcpy(l->cpu, l->dev_view, l->size);
+			CHECK(!memcmp(cpu(l->phys), l->cpu, l->size));
+			free(l->cpu);
+			free(l->dev_view);
+			l->used = false;
+		}
+	check_books("model end");
+	CHECK(!memcmp(p2m, sim.p2m, sizeof(p2m)) && caller_frames_changed == 0);
+	CHECK(paths[P_DIRECT] && paths[P_REGION] && paths[P_POOL]);
+	CHECK(st(XDX_REUSES) && st(XDX_FAIL_INJECTED) && st(XDX_FAIL_HYPERVISOR) &&
+	      st(XDX_SKIP_ATOMIC) && st(XDX_RELEASES) && st(XDX_SKIP_BUDGET));
+	printf("# model: %lu iterations, seed %u: direct %lu region %lu pool %lu error %lu, %lu bytes mapped\n",
+	       it, model_seed, paths[P_DIRECT], paths[P_REGION], paths[P_POOL], paths[P_ERROR], bytes);
+	printf("# model: exchanges %llu reuses %llu releases %llu injected %llu hv-failed %llu nomem %llu budget %llu atomic %llu bad_unmaps %llu, max held %lu KiB\n",
+	       (unsigned long long)st(XDX_EXCHANGES), (unsigned long long)st(XDX_REUSES),
+	       (unsigned long long)st(XDX_RELEASES), (unsigned long long)st(XDX_FAIL_INJECTED),
+	       (unsigned long long)st(XDX_FAIL_HYPERVISOR), (unsigned long long)st(XDX_FAIL_NOMEM),
+	       (unsigned long long)st(XDX_SKIP_BUDGET), (unsigned long long)st(XDX_SKIP_ATOMIC),
+	       (unsigned long long)st(XDX_BAD_UNMAP), max_held >> 10);
+	teardown();
 }
 
 static const struct { const char *name; void (*fn)(void); } cases[] = {
-	{ "exchange_then_direct", test_exchange_then_direct },
-	{ "lookup_past_region_misses", test_lookup_past_region_misses },
-	{ "regions_ordered_lookup", test_regions_ordered_lookup },
-	{ "eligibility", test_eligibility },
-	{ "refusal_reasons", test_refusal_reasons },
-	{ "hypervisor_failures_fall_back", test_hypervisor_failures_fall_back },
-	{ "injected_failures", test_injected_failures },
-	{ "budgets", test_budgets },
-	{ "stale_region_never_used", test_stale_region_never_used },
-	{ "hit_respects_device_limit", test_hit_respects_device_limit },
-	{ "verify_catches_m2p_mismatch", test_verify_catches_m2p_mismatch },
+	{ "region_map_every_direction_prefilled", test_region_map_every_direction_prefilled },
+	{ "unmap_copies_back_only_from_device", test_unmap_copies_back_only_from_device },
+	{ "partial_syncs_copy_exactly_the_range", test_partial_syncs_copy_exactly_the_range },
+	{ "second_mapping_reuses_region", test_second_mapping_reuses_region },
+	{ "caller_frames_never_change", test_caller_frames_never_change },
+	{ "exchange_failure_falls_back_to_pool", test_exchange_failure_falls_back_to_pool },
+	{ "large_order_left_to_worker", test_large_order_left_to_worker },
+	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
+	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
+	{ "idle_worker_releases_beyond_reserve", test_idle_worker_releases_beyond_reserve },
+	{ "double_unmap_does_nothing", test_double_unmap_does_nothing },
+	{ "mismatched_unmap_leaves_region_mapped", test_mismatched_unmap_leaves_region_mapped },
+	{ "alignment_constraints", test_alignment_constraints },
+	{ "limits_force_disabled_go_to_pool", test_limits_force_disabled_go_to_pool },
+	{ "disabled_goes_to_pool", test_disabled_goes_to_pool },
+	{ "dev64_direct_or_any_class", test_dev64_direct_or_any_class },
+	{ "verify_mode_checks_m2p", test_verify_mode_checks_m2p },
 	{ "params_reject_bad_values", test_params_reject_bad_values },
-	{ "random_model", run_model },
+	{ "debugfs_stats_regions_dev_limit", test_debugfs_stats_regions_dev_limit },
+	{ "random_model", test_random_model },
 };
 
 int main(int argc, char **argv)
 {
 	unsigned int i;
 
-	if (argc > 1)
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && *argv[1])
 		model_iters = strtoul(argv[1], NULL, 0);
-	if (argc > 2)
+	if (argc > 2 && *argv[2])
 		model_seed = strtoul(argv[2], NULL, 0);
 	printf("KTAP version 1\n1..%zu\n", ARRAY_SIZE(cases));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {

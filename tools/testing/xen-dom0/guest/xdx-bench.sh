@@ -43,10 +43,10 @@ set_config() {
 	[ $platform = xen ] && stats_reset
 	[ -w $SW ] && echo 0 > $SW
 }
-counters() { # maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater
+counters() { # maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater
 	sw=$(cat $SW 2>/dev/null)
 	if [ $platform = xen ]; then
-		echo "$(stat_get maps),$(stat_get cache_hits),$(stat_get exchanges),$(stat_get bytes_exchanged),$(stat_get bounces),$(stat_get bytes_bounced),$sw"
+		echo "$(stat_get maps),$(stat_get region_reuses),$(stat_get exchanges),$(stat_get bytes_exchanged),$(stat_get bounces),$(stat_get bytes_bounced),$sw"
 	else
 		echo ",,,,,,$sw"
 	fi

@@ -58,9 +58,22 @@ bench_bind() {
 	echo $dev > /sys/bus/pci/drivers/dma_map_benchmark/bind || return 1
 	echo $dev
 }
-# the e1000e NIC: up, with QEMU user networking's default guest address
+# the e1000e NIC (64-bit; capped with dev_limit where a test says so) and
+# the e1000 NIC (82540EM, 32-bit by its own driver), each on its own QEMU
+# user network with an echo service at .100:7
 nic_pci() { pci_dev_by_id 0x8086 0x10d3; }
-net_up() {
-	ip link set eth0 up && { ip addr show eth0 | grep -q 10.0.2.15 ||
-		ip addr add 10.0.2.15/24 dev eth0; }
+nic32_pci() { pci_dev_by_id 0x8086 0x100e; }
+nic_if() { # driver: the interface it drives
+	for n in /sys/class/net/*; do
+		[ "$(basename "$(readlink -f $n/device/driver 2>/dev/null)")" = "$1" ] &&
+			{ basename $n; return 0; }
+	done
+	return 1
 }
+net_if_up() { # driver address/24
+	i=$(nic_if "$1") || { echo "no interface driven by $1"; return 1; }
+	ip link set "$i" up && { ip addr show "$i" | grep -q "${2%/*}" ||
+		ip addr add "$2" dev "$i"; }
+}
+net_up() { net_if_up e1000e 10.0.2.15/24; }
+net32_up() { net_if_up e1000 10.0.3.15/24; }

@@ -1,0 +1,789 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exchange-on-demand DMA for Xen PV domains: owned regions.
+ *
+ * A region is 2^order pages the backend allocates itself and exchanges
+ * (XENMEM_exchange, through xen_create_contiguous_region()) for one
+ * machine-contiguous extent in an address class: below 4 GiB, or anywhere.
+ * Nothing else has a reference to those pages, no CPU but ours touches
+ * them and no device has them mapped, so the exchange meets the safety
+ * rule by construction (see Documentation/core-api/xen-dma-exchange.rst).
+ *
+ * Regions live in a latched rbtree keyed by pseudo-physical frame, which
+ * unmap and sync search without a lock (RCU), and, while free, on one LIFO
+ * list per class and order.  They stay after unmap and are reused: in the
+ * steady state a mapping costs a list pop and a copy, no hypercall.
+ *
+ * Growth: a miss in the mapping path exchanges at once only up to
+ * atomic_order (the exchange runs with interrupts off for a memset and a
+ * hypercall of that size); larger misses fall back to the fixed swiotlb
+ * pool and ask the worker, which runs in process context, for regions of
+ * that size.  The worker also keeps @reserve free regions of every order
+ * below 4 GiB, built at boot before devices probe.
+ *
+ * Shrinking: free regions beyond the reserve are given back to Xen
+ * (xen_destroy_contiguous_region()) after idle_secs unused, by the
+ * shrinker under memory pressure, and when the budget blocks a wanted
+ * size.  The budgets bound the bytes really held: every region counts from
+ * the moment its exchange is attempted until its frames are given back.
+ */
+#define pr_fmt(fmt) "xen_dma_exchange: " fmt
+
+#include <linux/err.h>
+#include <linux/fault-inject.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <asm/xen/swiotlb-xen.h>
+#include <xen/dma-exchange.h>
+
+#include "xen-dma-exchange.h"
+
+#include <trace/events/xen_dma_exchange.h>
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "xen_dma_exchange."
+
+/* Machine address bits asked of Xen for each class (0: no restriction). */
+static const unsigned int xdx_class_bits[XDX_NR_CLASSES] = { 32, 0 };
+static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
+
+/*
+ * The shrinker takes only regions unused this long: a region that a
+ * stream of mappings is cycling through is not cold, and giving it back
+ * would cost an exchange on the next miss.
+ */
+#define XDX_SHRINK_IDLE		HZ
+
+/* One number for a class and an order. */
+#define XDX_KIND(cls, order)	((int)(cls) * XDX_NR_ORDERS + (int)(order))
+
+/* Most regions the worker builds for one size on demand, beyond the reserve. */
+#define XDX_MAX_WANT		4
+
+static unsigned int xdx_reserve = 2;
+static unsigned int xdx_atomic_order = 3;
+static unsigned int xdx_idle_secs = 30;
+static unsigned long xdx_max_mb = 256;
+static unsigned long xdx_low_budget_mb = 128;
+
+static DECLARE_FAULT_ATTR(fail_xen_dma_exchange);
+
+static bool xdx_region_less(struct latch_tree_node *a,
+			    struct latch_tree_node *b)
+{
+	return container_of(a, struct xdx_region, lt)->pfn <
+	       container_of(b, struct xdx_region, lt)->pfn;
+}
+
+static int xdx_region_comp(void *key, struct latch_tree_node *n)
+{
+	unsigned long pfn = *(unsigned long *)key;
+	struct xdx_region *r = container_of(n, struct xdx_region, lt);
+
+	if (pfn < r->pfn)
+		return -1;
+	if (pfn >= r->pfn + (1UL << r->order))
+		return 1;
+	return 0;
+}
+
+static const struct latch_tree_ops xdx_region_tree_ops = {
+	.less = xdx_region_less,
+	.comp = xdx_region_comp,
+};
+
+/*
+ * xdx_region_lock protects the tree's writers, the free lists and their
+ * counts, the byte counts, the wanted sizes and every region's @list,
+ * @mapped and @idle_since.  Readers of the tree hold rcu_read_lock() and
+ * check @mapped under the lock before using what they found.
+ */
+static DEFINE_SPINLOCK(xdx_region_lock);
+static struct latch_tree_root xdx_region_tree;
+static struct list_head xdx_free[XDX_NR_CLASSES][XDX_NR_ORDERS];
+static unsigned int xdx_nr_free[XDX_NR_CLASSES][XDX_NR_ORDERS];
+static unsigned int xdx_nr_used[XDX_NR_CLASSES][XDX_NR_ORDERS];
+static unsigned int xdx_want[XDX_NR_CLASSES][XDX_NR_ORDERS];
+static unsigned long xdx_held_bytes;		/* exchanged or being exchanged */
+static unsigned long xdx_held_low_bytes;	/* the part below 4 GiB */
+
+/*
+ * Mapped regions.  Zero means no bus address can be ours, which unmap and
+ * sync of every device test before anything else.
+ */
+atomic_long_t xen_dma_exchange_nr_mapped = ATOMIC_LONG_INIT(0);
+
+static void xdx_region_refill(struct work_struct *work);
+static DECLARE_WORK(xdx_refill_work, xdx_region_refill);
+static void xdx_region_idle(struct work_struct *work);
+static DECLARE_DELAYED_WORK(xdx_idle_work, xdx_region_idle);
+static struct shrinker *xdx_shrinker;
+static bool xdx_ready;
+
+static unsigned int xdx_class_reserve(enum xdx_class cls)
+{
+	return cls == XDX_CLASS_LOW ? READ_ONCE(xdx_reserve) : 0;
+}
+
+/* Claim budget for a region of @order in @cls; undo with xdx_unclaim(). */
+static bool xdx_claim(enum xdx_class cls, unsigned int order)
+{
+	unsigned long bytes = PAGE_SIZE << order;
+
+	lockdep_assert_held(&xdx_region_lock);
+	if (xdx_held_bytes + bytes > READ_ONCE(xdx_max_mb) << 20)
+		return false;
+	if (cls == XDX_CLASS_LOW &&
+	    xdx_held_low_bytes + bytes > READ_ONCE(xdx_low_budget_mb) << 20)
+		return false;
+	xdx_held_bytes += bytes;
+	if (cls == XDX_CLASS_LOW)
+		xdx_held_low_bytes += bytes;
+	return true;
+}
+
+static void xdx_unclaim(enum xdx_class cls, unsigned int order)
+{
+	unsigned long bytes = PAGE_SIZE << order;
+
+	lockdep_assert_held(&xdx_region_lock);
+	xdx_held_bytes -= bytes;
+	if (cls == XDX_CLASS_LOW)
+		xdx_held_low_bytes -= bytes;
+}
+
+#if IS_ENABLED(CONFIG_XEN_DMA_EXCHANGE_KUNIT_TEST)
+static struct task_struct *xdx_test_denied_task;
+
+/**
+ * xdx_region_test_deny() - make one task's mappings find no region (tests)
+ * @task: the task, or NULL to stop
+ *
+ * For the KUnit suite.  While set, xdx_region_get() called by @task in
+ * task context ignores the free lists and its exchange fails as if
+ * injected (XDX_FAIL_INJECTED), so that the mapping goes to the fixed
+ * pool.  Other tasks, the worker and interrupts are not affected.
+ */
+void xdx_region_test_deny(struct task_struct *task)
+{
+	WRITE_ONCE(xdx_test_denied_task, task);
+}
+
+static bool xdx_test_denied(void)
+{
+	return in_task() && READ_ONCE(xdx_test_denied_task) == current;
+}
+#else
+static inline bool xdx_test_denied(void)
+{
+	return false;
+}
+#endif
+
+/*
+ * Allocate 2^@order pages and exchange them for a machine-contiguous
+ * extent in @cls.  The pages are ours alone: nobody else can reach them
+ * while their PTEs are gone.  The budget must already be claimed; on
+ * failure the caller gives it back.
+ */
+static struct xdx_region *xdx_region_create(enum xdx_class cls,
+					    unsigned int order, gfp_t gfp,
+					    enum xdx_stat *why)
+{
+	struct xdx_region *r;
+	struct page *page;
+	dma_addr_t maddr;
+
+	*why = XDX_FAIL_INJECTED;
+	if (xdx_test_denied() ||
+	    should_fail(&fail_xen_dma_exchange, PAGE_SIZE << order))
+		return NULL;
+	*why = XDX_FAIL_NOMEM;
+	r = kzalloc(sizeof(*r), gfp);
+	if (!r)
+		return NULL;
+	page = alloc_pages(gfp | __GFP_NOWARN | (order ? __GFP_NORETRY : 0),
+			   order);
+	if (!page)
+		goto free_region;
+	*why = XDX_FAIL_HYPERVISOR;
+	if (xen_create_contiguous_region(page_to_phys(page), order,
+					 xdx_class_bits[cls], &maddr))
+		goto free_pages;
+	r->pfn = page_to_pfn(page);
+	r->maddr = maddr;
+	r->order = order;
+	r->cls = cls;
+	INIT_LIST_HEAD(&r->list);
+	xdx_count(XDX_EXCHANGES, 1);
+	xdx_count(XDX_BYTES_EXCHANGED, PAGE_SIZE << order);
+	trace_xen_dma_exchange_exchanged(xdx_class_names[cls], r->pfn, order,
+					 xdx_class_bits[cls], maddr);
+	return r;
+
+free_pages:
+	__free_pages(page, order);
+free_region:
+	kfree(r);
+	return NULL;
+}
+
+/* Give a region's frames back to Xen and free it.  Never sleeps. */
+static void xdx_region_destroy(struct xdx_region *r, const char *why)
+{
+	trace_xen_dma_exchange_invalidate(r->pfn, r->order, why);
+	xdx_count(XDX_RELEASES, 1);
+	xen_destroy_contiguous_region(PFN_PHYS(r->pfn), r->order);
+	__free_pages(pfn_to_page(r->pfn), r->order);
+	kfree_rcu(r, rcu);
+}
+
+/* Publish a new region, free or mapped. */
+static void xdx_region_add(struct xdx_region *r, bool mapped)
+{
+	lockdep_assert_held(&xdx_region_lock);
+	latch_tree_insert(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
+	r->mapped = mapped;
+	if (mapped) {
+		xdx_nr_used[r->cls][r->order]++;
+		atomic_long_inc(&xen_dma_exchange_nr_mapped);
+	} else {
+		r->idle_since = jiffies;
+		list_add(&r->list, &xdx_free[r->cls][r->order]);
+		xdx_nr_free[r->cls][r->order]++;
+	}
+}
+
+/*
+ * After xdx_region_create(): publish @r, mapped or free, or if it could
+ * not be made give back the budget claimed for it.
+ */
+static void xdx_region_publish(struct xdx_region *r, enum xdx_class cls,
+			       unsigned int order, bool mapped)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	if (r)
+		xdx_region_add(r, mapped);
+	else
+		xdx_unclaim(cls, order);
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+}
+
+/* Take a free region off its list and out of the tree, for destruction. */
+static void xdx_region_unlink(struct xdx_region *r, struct list_head *dead)
+{
+	lockdep_assert_held(&xdx_region_lock);
+	list_move(&r->list, dead);
+	xdx_nr_free[r->cls][r->order]--;
+	latch_tree_erase(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
+	xdx_unclaim(r->cls, r->order);
+}
+
+static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
+{
+	struct xdx_region *r, *tmp;
+	unsigned long pages = 0;
+
+	list_for_each_entry_safe(r, tmp, dead, list) {
+		list_del(&r->list);
+		pages += 1UL << r->order;
+		xdx_region_destroy(r, why);
+	}
+	return pages;
+}
+
+/* A miss this mapping could not serve: ask the worker for one more. */
+static void xdx_want_more(enum xdx_class cls, unsigned int order)
+{
+	lockdep_assert_held(&xdx_region_lock);
+	if (xdx_want[cls][order] < XDX_MAX_WANT)
+		xdx_want[cls][order]++;
+}
+
+static void xdx_kick_refill(void)
+{
+	if (READ_ONCE(xdx_ready))
+		queue_work(system_unbound_wq, &xdx_refill_work);
+}
+
+/**
+ * xdx_region_get() - a mapped region of @order in @cls
+ * @cls: address class
+ * @order: size, as page order
+ * @why: returns the reason when no region can be had
+ *
+ * A free region is taken if there is one (no hypercall).  Otherwise one is
+ * exchanged now if @order is at most atomic_order and the budget allows;
+ * larger sizes are left to the worker, and this mapping to the fixed pool.
+ * Never sleeps.
+ *
+ * Return: the region, marked mapped, or NULL.
+ */
+struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
+				  enum xdx_stat *why)
+{
+	struct list_head *free = &xdx_free[cls][order];
+	struct xdx_region *r;
+	unsigned long flags;
+	bool low_water;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	r = xdx_test_denied() ? NULL :
+		list_first_entry_or_null(free, struct xdx_region, list);
+	if (r) {
+		list_del_init(&r->list);
+		xdx_nr_free[cls][order]--;
+		xdx_nr_used[cls][order]++;
+		r->mapped = true;
+		atomic_long_inc(&xen_dma_exchange_nr_mapped);
+		low_water = xdx_nr_free[cls][order] < xdx_class_reserve(cls);
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_count(XDX_REUSES, 1);
+		if (low_water)
+			xdx_kick_refill();
+		return r;
+	}
+	if (order > READ_ONCE(xdx_atomic_order)) {
+		xdx_want_more(cls, order);
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_kick_refill();
+		*why = XDX_SKIP_ATOMIC;
+		return NULL;
+	}
+	if (!xdx_claim(cls, order)) {
+		xdx_want_more(cls, order);
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_kick_refill();	/* may trim other sizes */
+		*why = XDX_SKIP_BUDGET;
+		return NULL;
+	}
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+
+	r = xdx_region_create(cls, order, GFP_ATOMIC, why);
+	xdx_region_publish(r, cls, order, true);
+	return r;
+}
+
+/**
+ * xdx_region_put() - put a region on its free list
+ * @r: a region from xdx_region_get() or xdx_region_claim()
+ *
+ * The region goes to the head of its free list: the next mapping of its
+ * size reuses it.
+ */
+void xdx_region_put(struct xdx_region *r)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	if (r->mapped) {
+		r->mapped = false;
+		atomic_long_dec(&xen_dma_exchange_nr_mapped);
+	}
+	xdx_nr_used[r->cls][r->order]--;
+	r->idle_since = jiffies;
+	list_add(&r->list, &xdx_free[r->cls][r->order]);
+	xdx_nr_free[r->cls][r->order]++;
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+}
+
+/*
+ * The region holding @phys, if mapped.  Lock-free until a region is found;
+ * then its state is checked under the lock.  With @unmap_size, the region
+ * is also claimed for unmap (marked unmapped, so that a second unmap finds
+ * nothing) if @phys and @unmap_size are those of its mapping.
+ */
+static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
+					    size_t unmap_size)
+{
+	unsigned long pfn = PHYS_PFN(phys), flags;
+	struct latch_tree_node *n;
+	struct xdx_region *r = NULL;
+
+	rcu_read_lock();
+	n = latch_tree_find(&pfn, &xdx_region_tree, &xdx_region_tree_ops);
+	if (n) {
+		r = container_of(n, struct xdx_region, lt);
+		spin_lock_irqsave(&xdx_region_lock, flags);
+		if (!r->mapped) {
+			r = NULL;
+		} else if (unmap_size) {
+			if (phys == PFN_PHYS(r->pfn) + r->offset &&
+			    unmap_size == r->size) {
+				r->mapped = false;
+				atomic_long_dec(&xen_dma_exchange_nr_mapped);
+			} else {
+				r = ERR_PTR(-EINVAL);
+			}
+		}
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+	}
+	rcu_read_unlock();
+	return r;
+}
+
+/**
+ * xdx_region_find() - the mapped region holding a physical address
+ * @phys: pseudo-physical address, from the bus address through the M2P
+ *
+ * The caller has tested xen_dma_exchange_nr_mapped.
+ *
+ * Return: the region, or NULL if @phys is in no mapped region of ours.
+ */
+struct xdx_region *xdx_region_find(phys_addr_t phys)
+{
+	return xdx_region_lookup(phys, 0);
+}
+
+/**
+ * xdx_region_claim() - take the mapped region of an unmap
+ * @phys: pseudo-physical address the unmapped bus address translates to
+ * @size: length given to the unmap
+ *
+ * Return: the region, now unmapped and to be given back with
+ * xdx_region_put(); NULL if @phys is in no mapped region of ours;
+ * ERR_PTR(-EINVAL) if it is in one whose mapping @phys and @size do not
+ * match (the region stays mapped).
+ */
+struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size)
+{
+	return xdx_region_lookup(phys, size);
+}
+
+/*
+ * Move free regions to @dead: those beyond the reserve (or all, with
+ * @all) that have been idle since @before, oldest first, until the
+ * pages taken reach @pages.  Only regions of class @cls_only, if it is one, and
+ * none of the class and order @skip (XDX_KIND(cls, order)) if it is one.
+ */
+static unsigned long xdx_collect_free(struct list_head *dead, bool all,
+				      unsigned long before, unsigned long pages,
+				      int cls_only, int skip)
+{
+	unsigned long taken = 0;
+	int cls, order;
+
+	lockdep_assert_held(&xdx_region_lock);
+	for (cls = 0; cls < XDX_NR_CLASSES; cls++) {
+		if (cls_only >= 0 && cls != cls_only)
+			continue;
+		for (order = XDX_MAX_ORDER; order >= 0; order--) {
+			unsigned int keep = all ? 0 : xdx_class_reserve(cls);
+			struct list_head *free = &xdx_free[cls][order];
+			struct xdx_region *r;
+
+			if (XDX_KIND(cls, order) == skip)
+				continue;
+
+			while (taken < pages && xdx_nr_free[cls][order] > keep) {
+				r = list_last_entry(free, struct xdx_region,
+						    list);
+				if (time_after(r->idle_since, before))
+					break;
+				xdx_region_unlink(r, dead);
+				taken += 1UL << order;
+			}
+		}
+	}
+	return taken;
+}
+
+/**
+ * xdx_region_release_free() - give every free region back to Xen
+ *
+ * Mapped regions stay.  The reserve is rebuilt by the worker.
+ *
+ * Return: the number of pages given back.
+ */
+unsigned long xdx_region_release_free(void)
+{
+	unsigned long flags, pages;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	xdx_collect_free(&dead, true, jiffies, ULONG_MAX, -1, -1);
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+	pages = xdx_destroy_list(&dead, "flushed");
+	xdx_kick_refill();
+	return pages;
+}
+
+/* Build one free region in process context; false if none could be. */
+static bool xdx_region_build(enum xdx_class cls, unsigned int order)
+{
+	struct xdx_region *r;
+	enum xdx_stat why;
+	unsigned long flags;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	if (!xdx_claim(cls, order)) {
+		/*
+		 * Make room, once, from free regions of other sizes: of this
+		 * class if the low budget is what blocks, of any otherwise.
+		 */
+		bool low_full = cls == XDX_CLASS_LOW &&
+			xdx_held_low_bytes + (PAGE_SIZE << order) >
+			READ_ONCE(xdx_low_budget_mb) << 20;
+
+		xdx_collect_free(&dead, false, jiffies, 1UL << order,
+				 low_full ? (int)cls : -1, XDX_KIND(cls, order));
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_destroy_list(&dead, "budget");
+		spin_lock_irqsave(&xdx_region_lock, flags);
+		if (!xdx_claim(cls, order)) {
+			spin_unlock_irqrestore(&xdx_region_lock, flags);
+			xdx_count(XDX_SKIP_BUDGET, 1);
+			return false;
+		}
+	}
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+
+	r = xdx_region_create(cls, order, GFP_KERNEL, &why);
+	xdx_region_publish(r, cls, order, false);
+	if (!r)
+		xdx_count(why, 1);
+	return r;
+}
+
+/*
+ * The refill worker: bring every size up to the reserve plus what misses
+ * asked for since the last run.
+ */
+static void xdx_region_refill(struct work_struct *work)
+{
+	int cls, order;
+
+	if (!xen_dma_exchange_enabled())
+		return;
+	for (cls = 0; cls < XDX_NR_CLASSES; cls++) {
+		for (order = 0; order <= XDX_MAX_ORDER; order++) {
+			unsigned int target, have;
+			unsigned long flags;
+
+			spin_lock_irqsave(&xdx_region_lock, flags);
+			target = xdx_class_reserve(cls) + xdx_want[cls][order];
+			xdx_want[cls][order] = 0;
+			have = xdx_nr_free[cls][order];
+			spin_unlock_irqrestore(&xdx_region_lock, flags);
+
+			for (; have < target; have++) {
+				if (!xdx_region_build(cls, order))
+					break;
+				cond_resched();
+			}
+		}
+	}
+}
+
+/* Give back free regions beyond the reserve unused for idle_secs. */
+static void xdx_region_idle(struct work_struct *work)
+{
+	unsigned int secs = READ_ONCE(xdx_idle_secs);
+	unsigned long flags;
+	LIST_HEAD(dead);
+
+	if (secs) {
+		spin_lock_irqsave(&xdx_region_lock, flags);
+		xdx_collect_free(&dead, false, jiffies - secs * HZ, ULONG_MAX,
+				 -1, -1);
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_destroy_list(&dead, "idle");
+	}
+	queue_delayed_work(system_unbound_wq, &xdx_idle_work,
+			   max(secs, 1U) * HZ);
+}
+
+static unsigned long xdx_shrink_count(struct shrinker *s,
+				      struct shrink_control *sc)
+{
+	unsigned long flags, pages = 0;
+	int cls, order;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
+		for (order = 0; order <= XDX_MAX_ORDER; order++)
+			if (xdx_nr_free[cls][order] > xdx_class_reserve(cls))
+				pages += (unsigned long)(xdx_nr_free[cls][order] -
+					 xdx_class_reserve(cls)) << order;
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+	return pages ?: SHRINK_EMPTY;
+}
+
+static unsigned long xdx_shrink_scan(struct shrinker *s,
+				     struct shrink_control *sc)
+{
+	unsigned long flags, pages;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE, sc->nr_to_scan,
+			 -1, -1);
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+	pages = xdx_destroy_list(&dead, "shrinker");
+	return pages ?: SHRINK_STOP;
+}
+
+/**
+ * xdx_region_held() - what the backend holds
+ * @total: bytes exchanged (mapped and free regions)
+ * @low: the part below 4 GiB
+ * @in_use: number of mapped regions
+ */
+void xdx_region_held(unsigned long *total, unsigned long *low,
+		     unsigned long *in_use)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	*total = xdx_held_bytes;
+	*low = xdx_held_low_bytes;
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+	*in_use = atomic_long_read(&xen_dma_exchange_nr_mapped);
+}
+
+#ifdef CONFIG_DEBUG_FS
+/**
+ * xdx_region_show() - regions by class and order, for debugfs
+ * @m: the seq_file
+ */
+void xdx_region_show(struct seq_file *m)
+{
+	unsigned int nfree[XDX_NR_CLASSES][XDX_NR_ORDERS];
+	unsigned int nused[XDX_NR_CLASSES][XDX_NR_ORDERS];
+	unsigned long flags;
+	int cls, order;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	memcpy(nfree, xdx_nr_free, sizeof(nfree));
+	memcpy(nused, xdx_nr_used, sizeof(nused));
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+	seq_puts(m, "class order kib free in_use\n");
+	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
+		for (order = 0; order <= XDX_MAX_ORDER; order++)
+			if (nfree[cls][order] || nused[cls][order])
+				seq_printf(m, "%s %d %lu %u %u\n",
+					   xdx_class_names[cls], order,
+					   (PAGE_SIZE << order) >> 10,
+					   nfree[cls][order], nused[cls][order]);
+}
+#endif
+
+/**
+ * xdx_region_init() - set up the allocator and build the reserve
+ *
+ * Runs before devices probe, in process context: the reserve's exchanges,
+ * large ones included, happen here and not in a mapping call.
+ *
+ * Return: 0, or -ENOMEM if the shrinker cannot be registered.
+ */
+int __init xdx_region_init(void)
+{
+	int cls, order;
+
+	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
+		for (order = 0; order <= XDX_MAX_ORDER; order++)
+			INIT_LIST_HEAD(&xdx_free[cls][order]);
+	xdx_shrinker = shrinker_alloc(0, "xen-dma-exchange");
+	if (!xdx_shrinker)
+		return -ENOMEM;
+	xdx_shrinker->count_objects = xdx_shrink_count;
+	xdx_shrinker->scan_objects = xdx_shrink_scan;
+	xdx_shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(xdx_shrinker);
+	fault_create_debugfs_attr("fail_xen_dma_exchange", NULL,
+				  &fail_xen_dma_exchange);
+
+	xdx_region_refill(NULL);	/* the reserve, synchronously */
+	WRITE_ONCE(xdx_ready, true);
+	queue_delayed_work(system_unbound_wq, &xdx_idle_work,
+			   max(xdx_idle_secs, 1U) * HZ);
+	return 0;
+}
+
+/* ---- parameters ---- */
+
+static int xdx_set_uint_max(const char *val, const struct kernel_param *kp,
+			    unsigned int max)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v > max)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static int xdx_set_reserve(const char *val, const struct kernel_param *kp)
+{
+	int ret = xdx_set_uint_max(val, kp, 16);
+
+	if (!ret)
+		xdx_kick_refill();
+	return ret;
+}
+
+static const struct kernel_param_ops xdx_reserve_ops = {
+	.set = xdx_set_reserve,
+	.get = param_get_uint,
+};
+
+static int xdx_set_order(const char *val, const struct kernel_param *kp)
+{
+	/* Orders above 9 would grow mmu_pv's frame array with GFP_KERNEL. */
+	return xdx_set_uint_max(val, kp, 9);
+}
+
+static const struct kernel_param_ops xdx_order_ops = {
+	.set = xdx_set_order,
+	.get = param_get_uint,
+};
+
+static int xdx_set_secs(const char *val, const struct kernel_param *kp)
+{
+	return xdx_set_uint_max(val, kp, 3600);
+}
+
+static const struct kernel_param_ops xdx_secs_ops = {
+	.set = xdx_set_secs,
+	.get = param_get_uint,
+};
+
+static int xdx_set_mb(const char *val, const struct kernel_param *kp)
+{
+	unsigned long v;
+
+	/* Sizes in MiB, shifted to bytes: keep well inside unsigned long. */
+	if (kstrtoul(val, 0, &v) || v > (1UL << 24))
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned long *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops xdx_mb_ops = {
+	.set = xdx_set_mb,
+	.get = param_get_ulong,
+};
+
+module_param_cb(reserve, &xdx_reserve_ops, &xdx_reserve, 0644);
+MODULE_PARM_DESC(reserve, "Free regions below 4 GiB kept of every order 0-10 (default 2, at most 16)");
+module_param_cb(atomic_order, &xdx_order_ops, &xdx_atomic_order, 0644);
+MODULE_PARM_DESC(atomic_order, "Largest exchange made inside a mapping call, as page order (0-9, default 3)");
+module_param_cb(idle_secs, &xdx_secs_ops, &xdx_idle_secs, 0644);
+MODULE_PARM_DESC(idle_secs, "Give back free regions beyond the reserve unused this long (0 = never, at most 3600; default 30)");
+module_param_cb(max_cached_mb, &xdx_mb_ops, &xdx_max_mb, 0644);
+MODULE_PARM_DESC(max_cached_mb, "Most MiB held in regions, mapped or free (default 256)");
+module_param_cb(low_budget_mb, &xdx_mb_ops, &xdx_low_budget_mb, 0644);
+MODULE_PARM_DESC(low_budget_mb, "Most MiB held in regions below 4 GiB (default 128)");
