@@ -301,6 +301,31 @@ t_storm() {
 	return $rc
 }
 
+# Interrupts-off time (kernels with the irqsoff tracer only, such as the
+# debug kernel): the worst IRQs-off section while 2 benchmark threads map
+# fresh 8-page buffers with a 32-bit mask after the free regions were given
+# back, so misses exchange in the mapping path (up to atomic_order) and in
+# the worker.  Reported with where it was; the tracer must have seen one.
+t_irqsoff() {
+	TR=/sys/kernel/tracing
+	[ -d $TR/events ] || mount -t tracefs tracefs $TR || return 1
+	grep -qw irqsoff $TR/available_tracers || { echo "no irqsoff tracer in this kernel"; return 77; }
+	bench_bind >/dev/null || return 1
+	echo 0 > $XDX/flush
+	echo 0 > $TR/tracing_max_latency
+	echo irqsoff > $TR/current_tracer || return 1
+	echo 1 > $TR/tracing_on
+	dma_map_benchmark -t 2 -s 5 -b 32 -g 8 -d 2 -f > /tmp/irq.b 2>&1; rc=$?
+	echo 0 > $TR/tracing_on
+	lat=$(cat $TR/tracing_max_latency)
+	echo "worst IRQs-off section: $lat us (QEMU TCG time), atomic_order $(cat /sys/module/xen_dma_exchange/parameters/atomic_order)"
+	grep -E "latency:|=> started at|=> ended at" $TR/trace | head -3
+	grep -A12 "=> ended at" $TR/trace | grep -E "^ *=> " | head -12
+	echo nop > $TR/current_tracer
+	tail -2 /tmp/irq.b
+	[ $rc -eq 0 ] && [ "$lat" -gt 0 ]
+}
+
 # User-mapped pages: O_DIRECT to and from a shared mapping of a tmpfs file
 # (page-cache pages mapped to user space) and from anonymous memory, with a
 # 32-bit limit.  Served through regions, every byte right.
@@ -583,7 +608,7 @@ t_no_splats() {
 	return 0
 }
 
-ktap_plan 25
+ktap_plan 26
 echo 1 > /sys/module/xen_dma_exchange/parameters/verify
 run_test xen_pv_dom0 t_pv_dom0
 kunit_subtests
@@ -601,6 +626,7 @@ run_test exchange_fail_injected_falls_back t_bench_exchange_fail_injected
 run_test net_echo_mask32_checksums t_net_echo
 run_test net_e1000_32bit_nic_checksums t_net_e1000
 run_test storm_concurrent_maps_reads_balloon t_storm
+run_test irqsoff_worst_section_reported t_irqsoff
 run_test user_mapped_pages_via_regions t_user_mapped
 run_test writeback_pages_via_regions t_writeback
 run_test failslab_in_map_path_falls_back t_failslab
