@@ -30,8 +30,10 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/swiotlb.h>
+#include <asm/dma-mapping.h>
 #include <xen/xen.h>
 #include <xen/dma-exchange.h>
+#include <xen/swiotlb-xen.h>
 
 #include "xen-dma-exchange.h"
 
@@ -209,10 +211,9 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	why = xdx_fit(dev, offset, size, &cls, &order);
 	if (why != XDX_NR_STATS)
 		goto fallback;
-	r = xdx_region_get(cls, order, &why);
+	r = xdx_region_get(cls, order, phys, size, dir, &why);
 	if (!r)
 		goto fallback;
-	r->offset = offset;
 	addr = phys_to_dma(dev, r->maddr + offset);
 	if (!dma_capable(dev, addr, size, true) ||
 	    !xdx_verify_ok(dev, r, size, addr)) {
@@ -220,9 +221,6 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 		why = XDX_SKIP_LIMIT;
 		goto fallback;
 	}
-	r->orig = phys;
-	r->size = size;
-	r->dir = dir;
 	memcpy(xdx_region_vaddr(r), phys_to_virt(phys), size);
 
 	xdx_count(XDX_HITS, 1);
@@ -418,6 +416,7 @@ static const struct file_operations xdx_flush_fops = {
 	.write = xdx_flush_write,
 };
 
+#ifdef CONFIG_PCI
 /*
  * Test aid: "<pci-device> <bits>" caps a PCI device's bus DMA limit to
  * <bits> (0 removes the cap), so a 64-bit device can be made to need
@@ -450,6 +449,7 @@ static const struct file_operations xdx_dev_limit_fops = {
 	.owner = THIS_MODULE,
 	.write = xdx_dev_limit_write,
 };
+#endif
 
 static void __init xdx_debugfs_init(void)
 {
@@ -458,8 +458,10 @@ static void __init xdx_debugfs_init(void)
 	debugfs_create_file("stats", 0600, dir, NULL, &xdx_stats_fops);
 	debugfs_create_file("regions", 0400, dir, NULL, &xdx_regions_fops);
 	debugfs_create_file("flush", 0200, dir, NULL, &xdx_flush_fops);
+#ifdef CONFIG_PCI
 	debugfs_create_file("dev_dma_limit", 0200, dir, NULL,
 			    &xdx_dev_limit_fops);
+#endif
 }
 #else
 static inline void xdx_debugfs_init(void)
@@ -471,8 +473,11 @@ static int __init xen_dma_exchange_init(void)
 {
 	int ret;
 
-	if (!xen_pv_domain())
+	/* Only where swiotlb-xen maps DMA: not in a PV domU without devices. */
+	if (!xen_pv_domain() || dma_ops != &xen_swiotlb_dma_ops) {
+		WRITE_ONCE(xdx_enable, false);
 		return 0;
+	}
 	xdx_debugfs_init();
 	ret = xdx_region_init();
 	if (ret) {

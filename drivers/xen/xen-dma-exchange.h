@@ -66,8 +66,8 @@ enum xdx_class {
  * @lt, @pfn, @maddr, @order and @cls are set once before the region is
  * published and never change.  @list, @mapped, @idle_since are protected
  * by xdx_region_lock.  @orig, @offset, @size, @dir describe the mapping
- * the region serves; they are written by the mapping's owner while
- * @mapped is set (map, unmap) and read by its syncs.
+ * the region serves; they are written under the lock before @mapped is
+ * set (xdx_region_get()) and read by the mapping's unmap and syncs.
  */
 struct xdx_region {
 	struct latch_tree_node lt;	/* in xdx_region_tree, by pfn */
@@ -91,7 +91,8 @@ bool xen_dma_exchange_enabled(void);
 
 /* Owned regions: xen-dma-region.c */
 struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
-				  enum xdx_stat *why);
+				  phys_addr_t orig, size_t size,
+				  enum dma_data_direction dir, enum xdx_stat *why);
 void xdx_region_put(struct xdx_region *r);
 struct xdx_region *xdx_region_find(phys_addr_t phys);
 struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size);

@@ -15,8 +15,8 @@
  * steady state a mapping costs a list pop and a copy, no hypercall.
  *
  * Growth: a miss in the mapping path exchanges at once only up to
- * atomic_order (the exchange runs with interrupts off for a memset and a
- * hypercall of that size); larger misses fall back to the fixed swiotlb
+ * atomic_order (the exchange runs with interrupts off for PTE updates and
+ * a hypercall of that size); larger misses fall back to the fixed swiotlb
  * pool and ask the worker, which runs in process context, for regions of
  * that size.  The worker also keeps @reserve free regions of every order
  * below 4 GiB, built at boot before devices probe.
@@ -24,8 +24,10 @@
  * Shrinking: free regions beyond the reserve are given back to Xen
  * (xen_destroy_contiguous_region()) after idle_secs unused, by the
  * shrinker under memory pressure, and when the budget blocks a wanted
- * size.  The budgets bound the bytes really held: every region counts from
- * the moment its exchange is attempted until its frames are given back.
+ * size.  The budgets bound the bytes held in regions: every region counts
+ * from the moment its exchange is attempted until it is given back
+ * (xen_destroy_contiguous_region() cannot report a failure to give the
+ * frames back; see the limitations in the documentation).
  */
 #define pr_fmt(fmt) "xen_dma_exchange: " fmt
 
@@ -209,7 +211,7 @@ static struct xdx_region *xdx_region_create(enum xdx_class cls,
 	    should_fail(&fail_xen_dma_exchange, PAGE_SIZE << order))
 		return NULL;
 	*why = XDX_FAIL_NOMEM;
-	r = kzalloc(sizeof(*r), gfp);
+	r = kzalloc(sizeof(*r), gfp | __GFP_NOWARN);
 	if (!r)
 		return NULL;
 	page = alloc_pages(gfp | __GFP_NOWARN | (order ? __GFP_NORETRY : 0),
@@ -300,6 +302,7 @@ static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 		list_del(&r->list);
 		pages += 1UL << r->order;
 		xdx_region_destroy(r, why);
+		cond_resched();
 	}
 	return pages;
 }
@@ -314,31 +317,51 @@ static void xdx_want_more(enum xdx_class cls, unsigned int order)
 
 static void xdx_kick_refill(void)
 {
-	if (READ_ONCE(xdx_ready))
+	if (smp_load_acquire(&xdx_ready))
 		queue_work(system_unbound_wq, &xdx_refill_work);
+}
+
+/* Record the mapping @r serves; before it is marked mapped. */
+static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
+				   size_t size, enum dma_data_direction dir)
+{
+	r->orig = orig;
+	r->offset = offset_in_page(orig);
+	r->size = size;
+	r->dir = dir;
 }
 
 /**
  * xdx_region_get() - a mapped region of @order in @cls
  * @cls: address class
  * @order: size, as page order
+ * @orig: the caller's buffer, which the region will serve
+ * @size: its length
+ * @dir: the mapping's direction
  * @why: returns the reason when no region can be had
  *
  * A free region is taken if there is one (no hypercall).  Otherwise one is
  * exchanged now if @order is at most atomic_order and the budget allows;
  * larger sizes are left to the worker, and this mapping to the fixed pool.
- * Never sleeps.
+ * The mapping is recorded in the region under the lock, before it can be
+ * found as mapped.  Never sleeps.
  *
  * Return: the region, marked mapped, or NULL.
  */
 struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
-				  enum xdx_stat *why)
+				  phys_addr_t orig, size_t size,
+				  enum dma_data_direction dir, enum xdx_stat *why)
 {
 	struct list_head *free = &xdx_free[cls][order];
 	struct xdx_region *r;
 	unsigned long flags;
 	bool low_water;
 
+	/* Pairs with the release in xdx_region_init(): lists set up. */
+	if (!smp_load_acquire(&xdx_ready)) {
+		*why = XDX_SKIP_DISABLED;
+		return NULL;
+	}
 	spin_lock_irqsave(&xdx_region_lock, flags);
 	r = xdx_test_denied() ? NULL :
 		list_first_entry_or_null(free, struct xdx_region, list);
@@ -346,6 +369,7 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 		list_del_init(&r->list);
 		xdx_nr_free[cls][order]--;
 		xdx_nr_used[cls][order]++;
+		xdx_region_set_mapping(r, orig, size, dir);
 		r->mapped = true;
 		atomic_long_inc(&xen_dma_exchange_nr_mapped);
 		low_water = xdx_nr_free[cls][order] < xdx_class_reserve(cls);
@@ -371,7 +395,9 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 	}
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
 
-	r = xdx_region_create(cls, order, GFP_ATOMIC, why);
+	r = xdx_region_create(cls, order, GFP_NOWAIT, why);
+	if (r)
+		xdx_region_set_mapping(r, orig, size, dir);
 	xdx_region_publish(r, cls, order, true);
 	return r;
 }
@@ -422,6 +448,7 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
 		} else if (unmap_size) {
 			if (phys == PFN_PHYS(r->pfn) + r->offset &&
 			    unmap_size == r->size) {
+				r->size = 0;	/* a stale unmap matches nothing */
 				r->mapped = false;
 				atomic_long_dec(&xen_dma_exchange_nr_mapped);
 			} else {
@@ -538,7 +565,8 @@ static bool xdx_region_build(enum xdx_class cls, unsigned int order)
 			xdx_held_low_bytes + (PAGE_SIZE << order) >
 			READ_ONCE(xdx_low_budget_mb) << 20;
 
-		xdx_collect_free(&dead, false, jiffies, 1UL << order,
+		xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE,
+				 1UL << order,
 				 low_full ? (int)cls : -1, XDX_KIND(cls, order));
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		xdx_destroy_list(&dead, "budget");
@@ -706,8 +734,9 @@ int __init xdx_region_init(void)
 	fault_create_debugfs_attr("fail_xen_dma_exchange", NULL,
 				  &fail_xen_dma_exchange);
 
+	/* Pairs with the acquire in xdx_region_get(): lists set up. */
+	smp_store_release(&xdx_ready, true);
 	xdx_region_refill(NULL);	/* the reserve, synchronously */
-	WRITE_ONCE(xdx_ready, true);
 	queue_delayed_work(system_unbound_wq, &xdx_idle_work,
 			   max(xdx_idle_secs, 1U) * HZ);
 	return 0;

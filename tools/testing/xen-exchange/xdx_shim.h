@@ -72,6 +72,7 @@ extern struct page xdx_sim_pages[];
 void *phys_to_virt(phys_addr_t phys);
 
 /* tools/include/linux/types.h makes gfp_t an enum of GFP_KERNEL, GFP_ATOMIC */
+#define GFP_NOWAIT		GFP_ATOMIC	/* the harness tells only sleepable from not */
 #define __GFP_NOWARN		0x100
 #define __GFP_NORETRY		0x200
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
@@ -161,6 +162,12 @@ static inline bool xdx_run_work(struct work_struct *w)
 	return true;
 }
 #define cond_resched()		do { } while (0)
+#define smp_load_acquire(p)	READ_ONCE(*(p))
+#define smp_store_release(p, v)	WRITE_ONCE(*(p), (v))
+/* swiotlb-xen is the DMA ops: the backend sets itself up */
+struct dma_map_ops { int unused; };
+extern const struct dma_map_ops xen_swiotlb_dma_ops;
+extern const struct dma_map_ops *dma_ops;
 
 struct shrink_control { gfp_t gfp_mask; unsigned long nr_to_scan; unsigned long nr_scanned; };
 struct shrinker {

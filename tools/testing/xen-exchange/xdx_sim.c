@@ -26,6 +26,8 @@
 
 struct xdx_sim sim;
 struct page xdx_sim_pages[SIM_PFNS];
+const struct dma_map_ops xen_swiotlb_dma_ops;
+const struct dma_map_ops *dma_ops = &xen_swiotlb_dma_ops;
 int xdx_verbose;
 int xdx_fail_kzalloc;
 int xdx_rcu_depth;

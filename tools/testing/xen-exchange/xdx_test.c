@@ -785,6 +785,13 @@ static void test_budget_full_worker_trims_other_sizes(void)
 	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
 	low_free = sim_free_low_frames();
 	rel = st(XDX_RELEASES);
+	/* regions used within the last second are not trimmed */
+	CHECK(xdx_run_work(&xdx_refill_work));
+	CHECK(st(XDX_RELEASES) == rel && nr_free(XDX_CLASS_LOW, 2) == 0);
+	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && xdx_refill_work.pending);
+	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	jiffies += HZ;
 	CHECK(xdx_run_work(&xdx_refill_work));
 	CHECK(st(XDX_RELEASES) == rel + 1 && nr_free(XDX_CLASS_LOW, 3) == 31);
 	CHECK(nr_free(XDX_CLASS_LOW, 2) == 1);
