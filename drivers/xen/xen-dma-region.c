@@ -317,6 +317,7 @@ static void xdx_want_more(enum xdx_class cls, unsigned int order)
 
 static void xdx_kick_refill(void)
 {
+	/* Pairs with the release in xdx_region_init(): no work before it. */
 	if (smp_load_acquire(&xdx_ready))
 		queue_work(system_unbound_wq, &xdx_refill_work);
 }
