@@ -2,7 +2,8 @@
 #
 # Exchange-on-demand DMA for Xen PV domains: build, boot and test driver.
 #
-#   make run     build if needed, boot Xen + dom0, run the demonstration
+#   make run     build if needed, boot Xen + dom0 bounce-only and with the
+#                backend, what users run side by side
 #   make check   host tests, kernel build, guest suite under Xen, a quick
 #                benchmark, static checks
 #   make bench   the benchmark matrix under Xen and without Xen: CSV, table, plot
@@ -32,14 +33,14 @@ FRAGS    := $(KTREE)/arch/x86/configs/xen.config $(KTREE)/kernel/configs/xen_dom
 
 DEB_PACKAGES := linux-source-6.12=$(DEB_LINUX_VERSION) xen-hypervisor-4.17-amd64 \
 	qemu-system-x86 busybox-static ccache sparse coccinelle flex bison libelf-dev \
-	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl gcc-aarch64-linux-gnu gnuplot-nox
+	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl gcc-aarch64-linux-gnu gnuplot-nox fio iperf3
 
 .PHONY: all deps source apply config kernel initramfs run check host-test xen shell series refresh-patches \
 	guest-test static-check bench series-check config-check check-full debug-kernel debug-test clean distclean help
 all: kernel
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,11p' Makefile
 
 deps: $(OUT)/.deps
 $(OUT)/.deps:
@@ -60,7 +61,7 @@ endif
 
 # Our new files plus patches/ as commits on top of the base.
 apply: source
-	@$(TESTBED)/apply-series.sh $(PROJ) $(KTREE)
+	@$(TESTBED)/phase.sh apply $(TESTBED)/apply-series.sh $(PROJ) $(KTREE)
 
 config: apply
 	@$(TESTBED)/phase.sh config $(TESTBED)/mkconfig.sh $(KTREE) $(KOBJ) "$(KMAKE)" $(FRAGS)
@@ -73,7 +74,7 @@ initramfs: kernel
 
 xen: $(XEN)
 $(XEN): | $(OUT)/.deps
-	zcat /boot/xen-4.17-amd64.gz > $@.tmp && mv $@.tmp $@
+	$(TESTBED)/phase.sh xen sh -c 'zcat /boot/xen-4.17-amd64.gz > $@.tmp && mv $@.tmp $@'
 
 # Host harness: KTAP to build/logs/host-test.ktap, one result line per case
 host-test: source
@@ -90,17 +91,30 @@ SOAK     ?= 60
 ifeq ($(shell echo '$(SOAK)' | grep -xE '[0-9]{1,6}'),)
 $(error SOAK must be a whole number of seconds, got '$(SOAK)')
 endif
+# Then the boot pair on a small fixed pool (swiotlb=4096, 8 MiB), backend
+# on and bounce-only, running the tests named in POOL_PAIR_TESTS.
+export POOL_PAIR_TESTS := sym53c8xx_32bit_hba_max_sectors fio_sym53c8xx_32bit_hba_deep_queue \
+	fio_nvme_mask32_deep_queue no_kernel_splats
+POOL_PAIR = --mode check --timeout 900 --append "swiotlb=4096 $(GUEST_ARGS) \
+	xdx.only=$(subst $(eval) ,+,$(strip $(POOL_PAIR_TESTS)))
 guest-test: initramfs $(XEN)
-	$(TESTBED)/phase.sh guest $(RUNXEN) --log $(OUT)/logs/guest-check.log --mode check \
+	-$(TESTBED)/phase.sh guest $(RUNXEN) --log $(OUT)/logs/guest-check.log --mode check \
 		--timeout $$((900 + $(SOAK))) --append "xdx.soak=$(SOAK) $(GUEST_ARGS)" --kunit-py $(KTREE)/tools/testing/kunit/kunit.py
+	-$(TESTBED)/phase.sh guest-small-pool-on $(RUNXEN) --log $(OUT)/logs/guest-small-pool-on.log \
+		--tag small-pool-on $(POOL_PAIR)"
+	$(TESTBED)/phase.sh guest-small-pool-off $(RUNXEN) --log $(OUT)/logs/guest-small-pool-off.log \
+		--tag small-pool-off $(POOL_PAIR) xen_dma_exchange.enable=0"
 
 static-check: apply
 	$(TESTBED)/phase.sh static $(TESTBED)/static-check.sh $(PROJ) $(KTREE) $(KOBJ) "$(KMAKE)"
 
 run: initramfs $(XEN)
-	$(TESTBED)/phase.sh run $(RUNXEN) --log $(OUT)/logs/run.log --mode demo
-	@grep "XDX-TABLE" $(OUT)/logs/run.log | sed 's/^XDX-TABLE: //'
-	@echo "full console log: $(OUT)/logs/run.log"
+	$(TESTBED)/phase.sh run-off $(RUNXEN) --log $(OUT)/logs/run-off.log --mode demo \
+		--append "swiotlb=4096 xen_dma_exchange.enable=0"
+	$(TESTBED)/phase.sh run-on $(RUNXEN) --log $(OUT)/logs/run-on.log --mode demo \
+		--append "swiotlb=4096"
+	@python3 $(TESTBED)/demo-report.py $(OUT)/demo $(OUT)/logs/run-off.log $(OUT)/logs/run-on.log
+	@echo "full console logs: $(OUT)/logs/run-off.log $(OUT)/logs/run-on.log"
 
 # Benchmarks: the matrix under Xen with the backend off (booted with
 # xen_dma_exchange.enable=0) and on, and the same kernel booted without Xen,
@@ -125,14 +139,14 @@ shell: initramfs $(XEN)
 	$(RUNXEN) --log $(OUT)/logs/shell.log --mode shell
 
 check: deps
-	@rm -f $(OUT)/results.txt; mkdir -p $(OUT)
+	@rm -f $(OUT)/results.txt $(XEN); mkdir -p $(OUT)
 	-@$(MAKE) --no-print-directory host-test
 	-@$(MAKE) --no-print-directory guest-test
 	-@$(MAKE) --no-print-directory bench BENCH=quick
 	-@$(MAKE) --no-print-directory static-check
 	-@$(MAKE) --no-print-directory series-check
 	-@$(MAKE) --no-print-directory config-check
-	@$(TESTBED)/summary.sh $(OUT)/results.txt
+	@$(TESTBED)/summary.sh $(OUT)/results.txt check
 
 # Bisectability (a build after every patch), the option-off build and a
 # git am of the series onto a clean base, in the test-bed build directory

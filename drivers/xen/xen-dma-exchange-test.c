@@ -576,21 +576,45 @@ static void xdx_test_no_region_bounces(struct kunit *test)
 }
 
 /*
- * No region, and too large for the fixed pool: a clean DMA_MAPPING_ERROR,
- * the buffer untouched.
+ * max_mapping_size: above swiotlb's for a 32-bit device when the boot
+ * reserve built large low regions, half the largest so that any page
+ * offset fits; swiotlb's for a 64-bit device (no reserve in its class).
+ */
+static void xdx_test_max_mapping_size(struct kunit *test)
+{
+	struct xdx_test_ctx *ctx = test->priv;
+	int order = xdx_region_boot_order(XDX_CLASS_LOW);
+	size_t pool = swiotlb_max_mapping_size(ctx->dev);
+
+	if (order < 1)
+		kunit_skip(test, "no large region reserved at boot (reserve=0)");
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(ctx->dev),
+			max(pool, PAGE_SIZE << (order - 1)));
+	KUNIT_EXPECT_EQ(test, dma_opt_mapping_size(ctx->dev),
+			dma_max_mapping_size(ctx->dev));
+	if (order >= 8)	/* the default reserve: 2 MiB */
+		KUNIT_EXPECT_GT(test, dma_max_mapping_size(ctx->dev), pool);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(ctx->dev, DMA_BIT_MASK(64)), 0);
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(ctx->dev), pool);
+}
+
+/*
+ * No region, and too large for the fixed pool: a clean DMA_MAPPING_ERROR
+ * without trying the pool (which would only report itself full), the
+ * buffer untouched.
  */
 static void xdx_test_no_region_no_pool(struct kunit *test)
 {
 	const unsigned int order = 7;	/* 512 KiB, above atomic_order */
 	const size_t len = PAGE_SIZE << order;
 	void *buf = page_address(xdx_alloc_high(test, order));
-	u64 bounces = xen_dma_exchange_stat(XDX_BOUNCES);
+	u64 failed = xen_dma_exchange_stat(XDX_FAIL_LARGE);
 
 	xdx_deny_regions(test);
 	xdx_fill(buf, len, 0x2a);
 	KUNIT_EXPECT_NULL(test, xdx_map(test, buf, len, DMA_BIDIRECTIONAL,
 					DMA_ATTR_NO_WARN));
-	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_BOUNCES), bounces + 1);
+	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_FAIL_LARGE), failed + 1);
 	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, len, 0x2a));
 }
 
@@ -741,6 +765,7 @@ static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE_PARAM(xdx_test_large_mapping, xdx_large_gen_params),
 	KUNIT_CASE(xdx_test_no_region_bounces),
 	KUNIT_CASE(xdx_test_no_region_no_pool),
+	KUNIT_CASE(xdx_test_max_mapping_size),
 	KUNIT_CASE(xdx_test_bad_input),
 	KUNIT_CASE(xdx_test_double_unmap_reported),
 	/* last: it empties the free lists */

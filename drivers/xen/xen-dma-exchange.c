@@ -73,6 +73,7 @@ static const char * const xdx_stat_names[XDX_NR_STATS] = {
 	[XDX_BAD_UNMAP]	= "bad_unmaps",
 	[XDX_VERIFIED]	= "verified_maps",
 	[XDX_VERIFY_FAILED]	= "verify_failures",
+	[XDX_FAIL_LARGE]	= "large_mapping_failures",
 };
 
 /**
@@ -150,20 +151,52 @@ bad:
 	return false;
 }
 
+/**
+ * xen_dma_exchange_max_mapping_size() - largest mapping for a device
+ * @dev: the device
+ *
+ * The fixed pool takes at most swiotlb_max_mapping_size().  A device
+ * below 48 bits whose mappings regions serve may map more: half the
+ * largest low region reserved before devices probe, so that a mapping of
+ * that size fits one region at any page offset (2 MiB with the default
+ * reserve).  Block drivers size their requests from this at probe time;
+ * dma_opt_mapping_size() follows it.
+ *
+ * Return: the largest size of one mapping, in bytes.
+ */
+size_t xen_dma_exchange_max_mapping_size(struct device *dev)
+{
+	size_t pool = swiotlb_max_mapping_size(dev);
+	int order = xdx_region_boot_order(XDX_CLASS_LOW);
+	u64 limit;
+
+	if (order < 1 || !dev->dma_mask || is_swiotlb_force_bounce(dev))
+		return pool;
+	limit = xdx_dma_limit(dev);
+	if (limit < DMA_BIT_MASK(32) || limit >= DMA_BIT_MASK(48) ||
+	    dma_get_min_align_mask(dev) >= PAGE_SIZE ||
+	    (PAGE_SIZE << order) - 1 > dma_get_seg_boundary(dev))
+		return pool;
+	return max(pool, PAGE_SIZE << (order - 1));
+}
+
 /*
  * Which region fits a mapping of @size bytes at page offset @offset for
  * @dev: the address class, and the order that keeps the data at the same
  * page offset (so any min_align_mask below PAGE_SIZE holds) inside one
  * naturally aligned extent (so no segment boundary of that size or more
- * is crossed).
+ * is crossed).  A @large mapping, one the fixed pool cannot take, up to
+ * what xen_dma_exchange_max_mapping_size() allowed the device at probe
+ * time is not turned away by enable or max_order switched at run time.
  */
 static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
-			     size_t size, enum xdx_class *cls,
+			     size_t size, bool large, enum xdx_class *cls,
 			     unsigned int *order)
 {
 	u64 limit = xdx_dma_limit(dev);
 
-	if (!READ_ONCE(xdx_enable))
+	if (!READ_ONCE(xdx_enable) &&
+	    !(large && size <= xen_dma_exchange_max_mapping_size(dev)))
 		return XDX_SKIP_DISABLED;
 	if (is_swiotlb_force_bounce(dev))
 		return XDX_SKIP_FORCED;
@@ -171,7 +204,7 @@ static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
 		return XDX_SKIP_LIMIT;
 	*cls = limit < DMA_BIT_MASK(48) ? XDX_CLASS_LOW : XDX_CLASS_ANY;
 	*order = get_order(offset + size);
-	if (*order > READ_ONCE(xdx_max_order))
+	if (*order > (large ? XDX_MAX_ORDER : READ_ONCE(xdx_max_order)))
 		return XDX_SKIP_ORDER;
 	if (dma_get_min_align_mask(dev) >= PAGE_SIZE ||
 	    (PAGE_SIZE << *order) - 1 > dma_get_seg_boundary(dev))
@@ -191,15 +224,18 @@ static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
  * Takes an owned region of the right class and size, copies the buffer
  * into it for every direction (so a partial device write leaks nothing of
  * the region's past) and returns the region's bus address.  Never sleeps.
- * On false the caller bounces through the fixed swiotlb pool.
+ * On false the caller bounces through the fixed swiotlb pool, unless
+ * @dma was set to DMA_MAPPING_ERROR: the mapping is larger than the pool
+ * takes and no region could be had.
  *
- * Return: true if @dma was set.
+ * Return: true if @dma was set to a bus address.
  */
 bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 			  enum dma_data_direction dir, unsigned long attrs,
 			  dma_addr_t *dma)
 {
 	unsigned int offset = offset_in_page(phys), order = 0;
+	bool large = size > swiotlb_max_mapping_size(dev);
 	enum xdx_class cls = XDX_CLASS_LOW;
 	struct xdx_region *r;
 	enum xdx_stat why;
@@ -208,10 +244,10 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	if (!size)
 		return false;
 	xdx_count(XDX_MAPS, 1);
-	why = xdx_fit(dev, offset, size, &cls, &order);
+	why = xdx_fit(dev, offset, size, large, &cls, &order);
 	if (why != XDX_NR_STATS)
 		goto fallback;
-	r = xdx_region_get(cls, order, phys, size, dir, &why);
+	r = xdx_region_get(cls, order, phys, size, dir, large, &why);
 	if (!r)
 		goto fallback;
 	addr = phys_to_dma(dev, r->maddr + offset);
@@ -232,6 +268,14 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 fallback:
 	xdx_count(why, 1);
 	trace_xen_dma_exchange_fallback(dev, phys, size, xdx_stat_names[why]);
+	if (large) {
+		xdx_count(XDX_FAIL_LARGE, 1);
+		if (!(attrs & DMA_ATTR_NO_WARN))
+			dev_warn_ratelimited(dev, "xen_dma_exchange: no region for a %zu-byte mapping (%s), the fixed pool takes at most %zu\n",
+					     size, xdx_stat_names[why],
+					     swiotlb_max_mapping_size(dev));
+		*dma = DMA_MAPPING_ERROR;
+	}
 	return false;
 }
 

@@ -44,6 +44,7 @@ enum xdx_stat {
 	XDX_BAD_UNMAP,
 	XDX_VERIFIED,
 	XDX_VERIFY_FAILED,
+	XDX_FAIL_LARGE,
 	XDX_NR_STATS
 };
 
@@ -57,6 +58,12 @@ enum xdx_class {
 /* Largest region: 2^10 pages (4 MiB), MAX_PAGE_ORDER on x86. */
 #define XDX_MAX_ORDER		10
 #define XDX_NR_ORDERS		(XDX_MAX_ORDER + 1)
+
+/*
+ * Largest exchange ever made inside a mapping call: above 2^9 pages,
+ * mmu_pv's frame array for the exchange may grow with GFP_KERNEL.
+ */
+#define XDX_ATOMIC_ORDER_MAX	9
 
 /*
  * A machine-contiguous run of 2^order pages the backend allocated and
@@ -92,7 +99,9 @@ bool xen_dma_exchange_enabled(void);
 /* Owned regions: xen-dma-region.c */
 struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 				  phys_addr_t orig, size_t size,
-				  enum dma_data_direction dir, enum xdx_stat *why);
+				  enum dma_data_direction dir, bool large,
+				  enum xdx_stat *why);
+int xdx_region_boot_order(enum xdx_class cls);
 void xdx_region_put(struct xdx_region *r);
 struct xdx_region *xdx_region_find(phys_addr_t phys);
 struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size);

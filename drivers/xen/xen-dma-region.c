@@ -73,7 +73,7 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 #define XDX_MAX_WANT		4
 
 static unsigned int xdx_reserve = 2;
-static unsigned int xdx_atomic_order = 3;
+static unsigned int xdx_atomic_order = 4;
 static unsigned int xdx_idle_secs = 30;
 static unsigned long xdx_max_mb = 256;
 static unsigned long xdx_low_budget_mb = 128;
@@ -131,6 +131,21 @@ static void xdx_region_idle(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xdx_idle_work, xdx_region_idle);
 static struct shrinker *xdx_shrinker;
 static bool xdx_ready;
+
+/* Largest order of which the boot reserve built a low region, or -1. */
+static int xdx_boot_low_order = -1;
+
+/**
+ * xdx_region_boot_order() - the largest region reserved before devices probe
+ * @cls: address class
+ *
+ * Return: the largest order of which a free region of @cls was built at
+ * boot, or -1 if none was (no reserve for that class, or the backend off).
+ */
+int xdx_region_boot_order(enum xdx_class cls)
+{
+	return cls == XDX_CLASS_LOW ? xdx_boot_low_order : -1;
+}
 
 static unsigned int xdx_class_reserve(enum xdx_class cls)
 {
@@ -341,9 +356,12 @@ static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
  * @dir: the mapping's direction
  * @why: returns the reason when no region can be had
  *
+ * @large: the fixed pool cannot take this mapping (larger than its maximum)
+ *
  * A free region is taken if there is one (no hypercall).  Otherwise one is
- * exchanged now if @order is at most atomic_order and the budget allows;
- * larger sizes are left to the worker, and this mapping to the fixed pool.
+ * exchanged now if @order is at most atomic_order (XDX_ATOMIC_ORDER_MAX for
+ * a @large mapping, which has no other way) and the budget allows; larger
+ * sizes are left to the worker, and this mapping to the fixed pool.
  * The mapping is recorded in the region under the lock, before it can be
  * found as mapped.  Never sleeps.
  *
@@ -351,7 +369,8 @@ static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
  */
 struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 				  phys_addr_t orig, size_t size,
-				  enum dma_data_direction dir, enum xdx_stat *why)
+				  enum dma_data_direction dir, bool large,
+				  enum xdx_stat *why)
 {
 	struct list_head *free = &xdx_free[cls][order];
 	struct xdx_region *r;
@@ -380,7 +399,7 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 			xdx_kick_refill();
 		return r;
 	}
-	if (order > READ_ONCE(xdx_atomic_order)) {
+	if (order > (large ? XDX_ATOMIC_ORDER_MAX : READ_ONCE(xdx_atomic_order))) {
 		xdx_want_more(cls, order);
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		xdx_kick_refill();
@@ -738,6 +757,10 @@ int __init xdx_region_init(void)
 	/* Pairs with the acquire in xdx_region_get(): lists set up. */
 	smp_store_release(&xdx_ready, true);
 	xdx_region_refill(NULL);	/* the reserve, synchronously */
+	for (order = XDX_MAX_ORDER; order >= 0; order--)
+		if (xdx_nr_free[XDX_CLASS_LOW][order])
+			break;
+	xdx_boot_low_order = order;
 	queue_delayed_work(system_unbound_wq, &xdx_idle_work,
 			   max(xdx_idle_secs, 1U) * HZ);
 	return 0;
@@ -772,8 +795,7 @@ static const struct kernel_param_ops xdx_reserve_ops = {
 
 static int xdx_set_order(const char *val, const struct kernel_param *kp)
 {
-	/* Orders above 9 would grow mmu_pv's frame array with GFP_KERNEL. */
-	return xdx_set_uint_max(val, kp, 9);
+	return xdx_set_uint_max(val, kp, XDX_ATOMIC_ORDER_MAX);
 }
 
 static const struct kernel_param_ops xdx_order_ops = {
@@ -810,7 +832,7 @@ static const struct kernel_param_ops xdx_mb_ops = {
 module_param_cb(reserve, &xdx_reserve_ops, &xdx_reserve, 0644);
 MODULE_PARM_DESC(reserve, "Free regions below 4 GiB kept of every order 0-10 (default 2, at most 16)");
 module_param_cb(atomic_order, &xdx_order_ops, &xdx_atomic_order, 0644);
-MODULE_PARM_DESC(atomic_order, "Largest exchange made inside a mapping call, as page order (0-9, default 3)");
+MODULE_PARM_DESC(atomic_order, "Largest exchange made inside a mapping call, as page order (0-9, default 4)");
 module_param_cb(idle_secs, &xdx_secs_ops, &xdx_idle_secs, 0644);
 MODULE_PARM_DESC(idle_secs, "Give back free regions beyond the reserve unused this long (0 = never, at most 3600; default 30)");
 module_param_cb(max_cached_mb, &xdx_mb_ops, &xdx_max_mb, 0644);

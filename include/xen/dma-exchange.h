@@ -16,6 +16,7 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/dma-direction.h>
+#include <linux/swiotlb.h>
 #include <linux/types.h>
 
 struct device;
@@ -27,6 +28,7 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 			  enum dma_data_direction dir, unsigned long attrs,
 			  dma_addr_t *dma);
 void xen_dma_exchange_bounced(struct device *dev, size_t size);
+size_t xen_dma_exchange_max_mapping_size(struct device *dev);
 bool __xen_dma_exchange_unmap(struct device *dev, phys_addr_t phys,
 			      size_t size, enum dma_data_direction dir,
 			      unsigned long attrs);
@@ -67,6 +69,11 @@ static inline bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys,
 
 static inline void xen_dma_exchange_bounced(struct device *dev, size_t size)
 {
+}
+
+static inline size_t xen_dma_exchange_max_mapping_size(struct device *dev)
+{
+	return swiotlb_max_mapping_size(dev);
 }
 
 static inline bool xen_dma_exchange_unmap(struct device *dev, phys_addr_t phys,

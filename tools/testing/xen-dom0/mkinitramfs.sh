@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # mkinitramfs.sh <ktree> <kobj> <workdir> <out.cpio.gz>: busybox-static, the
-# guest test runner and the tools it needs (dma_map_benchmark from the tree).
+# guest test runner and the tools it needs (dma_map_benchmark from the tree,
+# fio and iperf3 from Debian).
 set -euo pipefail
 ktree=$1 kobj=$2 work=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +23,14 @@ for tool in xdx-iocheck xdx-grant xdx-netcheck; do
 	gcc -O2 -static -Wall -Wextra -D__user= -I"$work/inc" -o "$work/bin/$tool" "$here/guest/$tool.c"
 done
 rm -rf "$work/inc"
+# the field's tools, Debian's binaries with the shared libraries they load
+for tool in fio iperf3; do
+	bin=$(command -v "$tool") || { echo "initramfs: $tool not installed" >&2; exit 1; }
+	for f in "$bin" $(ldd "$bin" | grep -oE '/[^ ]+'); do
+		mkdir -p "$work$(dirname "$f")"
+		cp -L "$f" "$work$f"
+	done
+done
 cp "$here/guest/init" "$work/init"
 cp "$here"/guest/*.sh "$work/bin/"
 chmod +x "$work/init" "$work"/bin/*.sh

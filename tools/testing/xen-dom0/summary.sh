@@ -1,13 +1,47 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# summary.sh <results>: print every result line, then "N passed, N failed".
-res=$1
+# summary.sh <results> [check]: print every result line, then
+# "N passed, N failed".  With "check" (make check), every phase of make
+# check and every test the sources name must have a result line: host
+# harness cases, guest suite tests, KUnit cases.  A missing one is a
+# failure; a skip is reported as a skip, never as a pass.
+res=$1 mode=${2:-}
+proj=$(cd "$(dirname "$0")/../../.." && pwd)
 [ -f "$res" ] || { echo "0 passed, 1 failed (no results)"; exit 1; }
 echo "---- results ($res)"
 cat "$res"
+missing=0
+if [ "$mode" = check ]; then
+	{
+		for p in apply config kernel initramfs xen host-test guest bench-xen-off \
+			bench-xen-on bench-native bench-report static series-check config-check; do
+			echo "phase $p"
+		done
+		sed -nE 's/^\t\{ "([a-z0-9_]+)", test_.*/host_\1/p' \
+			"$proj/tools/testing/xen-exchange/xdx_test.c"
+		sed -nE 's/^run_test ([a-z0-9_]+) .*/guest \1/p' \
+			"$proj/tools/testing/xen-dom0/guest/xdx-suite.sh"
+		echo "guest kunit_suites"
+		echo "guest ktap_report_parses"
+		echo "guest console_free_of_splats"
+		for t in small-pool-on small-pool-off; do
+			echo "phase guest-$t"
+			echo "$t console_free_of_splats"
+			for n in ${POOL_PAIR_TESTS:?make check exports it}; do echo "$t $n"; done
+		done
+		sed -nE 's/^\tKUNIT_CASE(_PARAM)?\(([a-z0-9_]+).*/kunit \2/p' \
+			"$proj/drivers/xen/xen-dma-exchange-test.c"
+	} > "$res.expected"
+	while IFS= read -r name; do
+		grep -qE "^(not )?ok - $name( #.*)?$" "$res" && continue
+		echo "not ok - $name # MISSING: no result recorded"
+		missing=$((missing + 1))
+	done < "$res.expected"
+	echo "$(wc -l < "$res.expected") named phases and tests expected, $missing missing"
+fi
 pass=$(grep '^ok ' "$res" | grep -vc '# SKIP')
 skip=$(grep '^ok ' "$res" | grep -c '# SKIP')
-fail=$(grep -c '^not ok ' "$res")
+fail=$(( $(grep -c '^not ok ' "$res") + missing ))
 [ "$skip" -gt 0 ] && echo "$skip skipped (not applicable to this kernel)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

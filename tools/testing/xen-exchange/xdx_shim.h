@@ -46,6 +46,8 @@ extern unsigned long xdx_dev_errs;	/* rate-limited error reports */
 	do { xdx_dev_errs++; if (xdx_verbose) printf("# pr_err: " fmt, ##__VA_ARGS__); } while (0)
 #define dev_err_ratelimited(dev, fmt, ...)	\
 	do { xdx_dev_errs++; if (xdx_verbose) printf("# dev_err: " fmt, ##__VA_ARGS__); } while (0)
+#define dev_warn_ratelimited(dev, fmt, ...)	\
+	do { xdx_dev_errs++; if (xdx_verbose) printf("# dev_warn: " fmt, ##__VA_ARGS__); } while (0)
 
 /* ---- pages ---- */
 #define PAGE_SHIFT		12
@@ -219,6 +221,7 @@ enum dma_data_direction {
 #define DMA_BIT_MASK(n)		(((n) == 64) ? ~0ULL : ((1ULL << (n)) - 1))
 #define DMA_MAPPING_ERROR	(~(dma_addr_t)0)
 #define DMA_ATTR_SKIP_CPU_SYNC	(1UL << 5)
+#define DMA_ATTR_NO_WARN	(1UL << 8)
 
 struct device {
 	const char *name;
@@ -230,6 +233,8 @@ struct device {
 };
 static inline const char *dev_name(struct device *dev) { return dev->name; }
 static inline bool is_swiotlb_force_bounce(struct device *dev) { return dev->force_bounce; }
+/* swiotlb's cap on one mapping: 128 slots of 2 KiB */
+static inline size_t swiotlb_max_mapping_size(struct device *dev) { return 256 * 1024; }
 static inline dma_addr_t phys_to_dma(struct device *dev, phys_addr_t p) { return p; }
 static inline phys_addr_t dma_to_phys(struct device *dev, dma_addr_t a) { return a; }
 static inline unsigned int dma_get_min_align_mask(struct device *dev) { return dev->min_align_mask; }

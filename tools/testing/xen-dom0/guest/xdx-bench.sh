@@ -10,21 +10,37 @@
 # dma-direct).  Each repeat walks the whole matrix.  Kernel parameters:
 #   xdx.config=off|on      the configuration under Xen (default on)
 #   xdx.bench=quick|full   the matrix (quick: a few points, for CI)
-#   xdx.reps=N             repeats (default 2 full, 1 quick)
+#   xdx.reps=N             repeats (default 5 full, 3 quick)
 #   xdx.secs=N             seconds per dma_map_benchmark run (default 1)
+#   xdx.wsecs=N            seconds per fio or iperf3 run (default 3)
+# Workloads users run: fio (libaio, time-based) on the disk behind the
+# 32-bit lsi53c895a HBA, on NVMe under a 32-bit limit and on NVMe as it is
+# (64-bit); iperf3 through the 32-bit e1000 and the 64-bit e1000e.  Each
+# is run "cold" (right after every free region was given back: what a
+# fresh boot has, the boot reserve rebuilt by the worker meanwhile) and
+# then "warm" (the same run again at once: the cold run is its warm-up).
 . /bin/xdx-lib.sh
 arg() { sed -n "s/.*xdx\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline; }
 level=$(arg bench); [ -n "$level" ] || level=full
 reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
+wsecs=$(arg wsecs); [ -n "$wsecs" ] || wsecs=3
 if [ "$level" = quick ]; then
-	[ -n "$reps" ] || reps=1
+	[ -n "$reps" ] || reps=3
 	GRANULES="1 64"; DIRS="0"; THREADS="1"; FRESH_G="1 64"; SG_G="1"
-	IO_BS="64 1024"; IO_ORDER="seq"; IO_MB=8; NET_MB=4
+	# disk kind rw bs-KiB iodepth
+	FIO_POINTS="sym direct randread 1024 32
+sym buffered read 1024 1
+nvme32 direct randread 1024 32
+nvme32 buffered read 1024 1
+nvme64 direct randread 1024 32"
 else
-	[ -n "$reps" ] || reps=2
+	[ -n "$reps" ] || reps=5
 	GRANULES="1 4 16 64 256 512"; DIRS="0 1 2"; THREADS="1 2"
 	FRESH_G="1 16 64 256"; SG_G="1 16"
-	IO_BS="4 64 1024 2048"; IO_ORDER="seq rand"; IO_MB=16; NET_MB=16
+	FIO_POINTS=$(for d in sym nvme32 nvme64; do for rw in randread randwrite; do
+		for bs in 4 1024; do for qd in 1 32; do echo "$d direct $rw $bs $qd"; done; done
+		for bs in 4 1024; do echo "$d buffered ${rw#rand} $bs 1"; done
+	done; done)
 fi
 if [ -e $XDX/stats ]; then
 	platform=xen; CONFIGS=$(arg config); [ -n "$CONFIGS" ] || CONFIGS=on
@@ -67,47 +83,76 @@ map() {
 	fi
 	csv "$platform,$cfg,map,$mode,$bits,$g,$n,$dir,$th,$rep,$m,$u,$it,$(counters),"
 }
-# io <config> <bits> <bs-KiB> <seq|rand> <direct|buffered> <rep>: write then read back
-io() {
-	cfg=$1 bits=$2 bs=$3 order=$4 kind=$5 rep=$6
-	set_config "$cfg"
-	[ $platform = xen ] && dev_limit "$NVME" "$([ "$bits" = 32 ] && echo 32 || echo 0)"
-	seed=$((rep * 1000 + bs))
-	out=$(xdx-iocheck /dev/nvme0n1 $IO_MB "$bs" $seed "$kind" both "$order" 2>&1)
-	rc=$?
-	[ $rc -eq 0 ] || { failures=$((failures + 1)); echo "# io failed: $(echo "$out" | tail -2)"; }
-	for rw in write read; do
-		mbps=$(echo "$out" | sed -n "s/^iocheck-rate: $rw \([0-9.]*\) MB\/s/\1/p")
-		csv "$platform,$cfg,io-$kind-$rw,$order,$bits,$bs,,,1,$rep,,,,,,$(counters),${mbps:-fail}"
-	done
-	echo "# $(echo "$out" | tail -1)"
-	[ $platform = xen ] && dev_limit "$NVME" 0
+# Before a cold run: give every free region back (the worker rebuilds the
+# boot reserve, as at boot) and drop the page cache.
+go_cold() {
+	[ $platform = xen ] && [ "$cfg" = on ] && echo 1 > $XDX/flush
+	sync; echo 3 > /proc/sys/vm/drop_caches
 }
-
-# net <config> <bits> <rep>: 16 MiB (quick: 4) through the NIC and back
-net() {
-	cfg=$1 bits=$2 rep=$3
-	set_config "$cfg"
-	[ $platform = xen ] && dev_limit "$NIC" "$([ "$bits" = 32 ] && echo 32 || echo 0)"
-	out=$(xdx-netcheck 10.0.2.100 7 $NET_MB $((rep + bits)) 2>&1) ||
-		{ failures=$((failures + 1)); echo "# net failed: $(echo "$out" | tail -1)"; }
-	mbps=$(echo "$out" | sed -n 's/^netcheck-rate: \([0-9.]*\) MB\/s/\1/p')
-	csv "$platform,$cfg,net-echo,seq,$bits,0,,,1,$rep,,,,,,$(counters),${mbps:-fail}"
-	echo "# $(echo "$out" | tail -1)"
-	[ $platform = xen ] && dev_limit "$NIC" 0
+# the disk of a fio point: sym (behind the 32-bit HBA), nvme32 (NVMe under
+# a 32-bit limit; only under Xen), nvme64 (NVMe as it is)
+fio_disk() {
+	case $1 in
+	sym) disk_on_pci "$(sym_pci)" ;;
+	nvme32) [ $platform = xen ] && dev_limit "$NVME_PCI" 32 && echo $NVME ;;
+	nvme64) echo $NVME ;;
+	esac
+}
+# fio_row <config> <disk> <direct|buffered> <rw> <bs-KiB> <iodepth> <rep>:
+# a cold run and a warm one; MB/s, IOPS, clat p50/p99 (us) from fio's
+# terse output, and the backend's counters for the run
+fio_row() {
+	cfg=$1 disk=$2 kind=$3 rw=$4 bs=$5 qd=$6 rep=$7
+	dev=$(fio_disk "$disk") || { echo "# no disk for $disk"; failures=$((failures + 1)); return; }
+	direct=$([ "$kind" = direct ] && echo 1 || echo 0)
+	go_cold
+	for state in cold warm; do
+		set_config "$cfg"
+		out=$(fio --name=b --filename="$dev" --ioengine=libaio --direct=$direct \
+			--rw="$rw" --bs=${bs}k --iodepth="$qd" --size=48M --runtime="$wsecs" \
+			--time_based --end_fsync=1 --minimal 2>&1 | grep '^3;')
+		f() { echo "$out" | cut -d';' -f"$1" | sed 's/.*=//'; }
+		case $rw in *read) o=6 ;; *) o=47 ;; esac
+		kb=$(f $o); bw=$(f $((o + 1))); iops=$(f $((o + 2)))
+		p50=$(f $((o + 18))); p99=$(f $((o + 24)))
+		if [ -z "$out" ] || [ "$(f 5)" != 0 ] || [ -z "$bw" ]; then
+			failures=$((failures + 1)); echo "# fio failed: $cfg $disk $kind $rw $bs $qd"
+			mbps=fail
+		else
+			mbps=$(awk "BEGIN { printf \"%.1f\", $bw * 1.024 / 1000 }")
+		fi
+		csv "$platform,$cfg,fio-$disk-$kind-$rw,$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99"
+	done
+	[ "$disk" = nvme32 ] && dev_limit "$NVME_PCI" 0
+}
+# iperf_row <config> <nic e1000|e1000e> <rep>: TCP to the host's iperf3
+# server and back (-R), cold then warm; Mbit/s of the receiver
+iperf_row() {
+	cfg=$1 nic=$2 rep=$3
+	case $nic in e1000) peer=10.0.3.100 bits=32 ;; *) peer=10.0.2.100 bits=64 ;; esac
+	go_cold
+	for state in cold warm; do
+		for dirn in tx rx; do
+			set_config "$cfg"
+			out=$(iperf3 -c $peer -p 5201 -t "$wsecs" -f m $([ $dirn = rx ] && echo -R) 2>&1)
+			mbit=$(echo "$out" | sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver.*/\1/p' | tail -1)
+			[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
+				echo "# iperf3 failed: $cfg $nic $dirn: $(echo "$out" | tail -1)"; }
+			csv "$platform,$cfg,iperf3-$nic-$dirn,$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,"
+		done
+	done
 }
 
 bench_bind >/dev/null || { echo "bench: no benchmark device"; exit 1; }
 net_up || { echo "bench: no network"; exit 1; }
-[ $platform = xen ] && { NVME=$(nvme_pci); NIC=$(nic_pci); }
-csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps"
+net32_up || { echo "bench: no 32-bit NIC network"; exit 1; }
+NVME_PCI=$(nvme_pci)
+csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us"
 rep=1
 while [ $rep -le "$reps" ]; do
 	# A fresh buffer every iteration: the first mapping of memory (a miss).
-	# Freed memory keeps what an exchange made of it and the allocator
-	# hands it out again, so these come first in a boot, in the first
-	# repeat only, and each row carries the exchange count that shows
-	# what it really priced.
+	# These come first in a boot, in the first repeat only, and each row
+	# carries the exchange count that shows what it really priced.
 	[ $rep -eq 1 ] && for g in $FRESH_G; do for bits in 64 32; do
 		for cfg in $CONFIGS; do map $cfg fresh $bits $g 0 0 1 $rep; done
 	done; done
@@ -118,13 +163,15 @@ while [ $rep -le "$reps" ]; do
 	for bits in 32 64; do for g in $SG_G; do
 		for cfg in $CONFIGS; do map $cfg sg $bits $g 32 0 1 $rep; done
 	done; done
-	for bits in 64 32; do for bs in $IO_BS; do for order in $IO_ORDER; do for kind in direct buffered; do
-		[ $platform = native ] && [ $bits = 32 ] && continue
-		for cfg in $CONFIGS; do io $cfg $bits "$bs" $order $kind $rep; done
-	done; done; done; done
-	for bits in 64 32; do
-		[ $platform = native ] && [ $bits = 32 ] && continue
-		for cfg in $CONFIGS; do net $cfg $bits $rep; done
+	while read -r disk kind rw bs qd; do
+		[ $platform = native ] && [ "$disk" != nvme64 ] && continue
+		for cfg in $CONFIGS; do fio_row $cfg $disk $kind $rw $bs $qd $rep; done
+	done <<-EOF
+	$FIO_POINTS
+	EOF
+	for nic in e1000 e1000e; do
+		[ $platform = native ] && [ $nic = e1000 ] && continue
+		for cfg in $CONFIGS; do iperf_row $cfg $nic $rep; done
 	done
 	rep=$((rep + 1))
 done

@@ -1,22 +1,47 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Demonstration: dma_map_benchmark latency, bounce-only vs owned regions
-# (32-bit mask) vs the direct path (64-bit mask), with the backend's counters.
+# Demonstration, one configuration per boot (make run boots it twice: with
+# xen_dma_exchange.enable=0 and with the backend on, both on a small fixed
+# pool): what users run, one "XDX-ROW: <what>|<value>|<unit>" line each.
 . /bin/xdx-lib.sh
+row() { echo "XDX-ROW: $1|$2|$3"; }
+secs=5
+sym=$(disk_on_pci "$(sym_pci)") || { echo "demo: no disk behind the lsi53c895a"; exit 1; }
 bench_bind >/dev/null || { echo "demo: no benchmark device"; exit 1; }
-lat() { # bits granule -> "map/unmap" in us, or "fails"
-	out=$(dma_map_benchmark -t 1 -s 2 -b "$1" -g "$2" -d 0 2>&1) || { echo fails; return; }
-	echo "$out" | sed -n 's/^average \(map\|unmap\) latency(us):\([0-9.]*\).*/\2/p' | paste -sd/
-}
-echo "XDX-TABLE: dma_map_benchmark -t 1 -s 2 -d 0 (bidirectional): average map/unmap latency in us, QEMU TCG"
-echo "XDX-TABLE: off = xen_dma_exchange.enable=0 (upstream), on = our backend; exchanges and bytes bounced (fixed pool) are for the 32-bit on run"
-echo "XDX-TABLE: | granule (pages) | 32-bit off (bounce) | 32-bit on | bytes bounced (on) | exchanges (on) | 64-bit off (upstream) | 64-bit on |"
-echo "XDX-TABLE: |---|---|---|---|---|---|---|"
-for g in 1 16 64 256; do
-	xdx_enable 0; b=$(lat 32 $g); u64=$(lat 64 $g)
-	xdx_enable 1; stats_reset; e=$(lat 32 $g)
-	bb=$(stat_get bytes_bounced); ex=$(stat_get exchanges)
-	d=$(lat 64 $g)
-	echo "XDX-TABLE: | $g | $b | $e | $bb | $ex | $u64 | $d |"
+net32_up || { echo "demo: no 32-bit NIC"; exit 1; }
+row "backend" "$(cat /sys/module/xen_dma_exchange/parameters/enable)" "Y/N"
+row "fixed pool" "$(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 ))" "MiB"
+row "32-bit HBA disk max_sectors_kb" "$(cat /sys/block/${sym#/dev/}/queue/max_sectors_kb)" "KiB"
+# fio: 1 MiB random reads, O_DIRECT, queue depth 32, on the 32-bit HBA
+out=$(fio --name=d --filename="$sym" --ioengine=libaio --direct=1 --rw=randread --bs=1M \
+	--iodepth=32 --size=48M --runtime=$secs --time_based --minimal 2>&1 | grep '^3;')
+row "fio 32-bit HBA randread 1M qd32" "$(echo "$out" | cut -d';' -f7 | awk '{ printf "%.1f", $1 * 1.024 / 1000 }')" "MB/s"
+row "fio 32-bit HBA randread 1M qd32 clat p99" "$(echo "$out" | cut -d';' -f30 | sed 's/.*=//')" "us"
+# iperf3: TCP through the 32-bit e1000 to the host and back
+for d in tx rx; do
+	m=$(iperf3 -c 10.0.3.100 -p 5201 -t $secs -f m $([ $d = rx ] && echo -R) 2>&1 |
+		sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver.*/\1/p' | tail -1)
+	row "iperf3 32-bit e1000 $d" "${m:-fails}" "Mbit/s"
 done
+# a deep queue on the small pool: NVMe under a 32-bit limit, 2 x 128 x 1 MiB
+dev_limit "$(nvme_pci)" 32
+echo 0 > $SWIOTLB/io_tlb_used_hiwater
+msgs=$(pool_full_msgs)
+out=$(fio --name=q --filename=/dev/nvme0n1 --ioengine=libaio --direct=1 --rw=randwrite --bs=1M \
+	--iodepth=128 --numjobs=2 --size=24M --offset_increment=32M --runtime=$secs --time_based \
+	--group_reporting --minimal 2>&1 | grep '^3;')
+dev_limit "$(nvme_pci)" 0
+row "fio NVMe 32-bit randwrite 1M qd128 x2" "$(echo "$out" | cut -d';' -f48 | awk '{ printf "%.1f", $1 * 1.024 / 1000 }')" "MB/s"
+row "  'swiotlb buffer is full' messages" "$(( $(pool_full_msgs) - msgs ))" ""
+row "  fixed-pool high-water" "$(cat $SWIOTLB/io_tlb_used_hiwater) of $(cat $SWIOTLB/io_tlb_nslabs)" "slots"
+# one 2 MiB mapping of any memory, 32-bit
+if dma_map_benchmark -t 1 -s 1 -b 32 -g 512 -d 0 > /tmp/m2 2>&1; then
+	row "one 2 MiB mapping, 32-bit" "succeeds" ""
+else
+	row "one 2 MiB mapping, 32-bit" "fails" ""
+fi
+# the dma_map_benchmark line: the same 64-page buffer mapped again and again
+out=$(dma_map_benchmark -t 1 -s 2 -b 32 -g 64 -d 0 2>&1)
+row "dma_map_benchmark 32-bit 64 pages map/unmap" \
+	"$(echo "$out" | sed -n 's/^average \(map\|unmap\) latency(us):\([0-9.]*\).*/\2/p' | paste -sd/)" "us"
 cat $XDX/stats

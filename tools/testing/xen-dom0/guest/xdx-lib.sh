@@ -77,3 +77,28 @@ net_if_up() { # driver address/24
 }
 net_up() { net_if_up e1000e 10.0.2.15/24; }
 net32_up() { net_if_up e1000 10.0.3.15/24; }
+# SCSI HBAs: lsi53c895a (sym53c8xx, 32-bit in DMA addressing mode 0) and
+# megasas (megaraid_sas, 63-bit streaming mask); the disk behind each
+sym_pci() { pci_dev_by_id 0x1000 0x0012; }
+megasas_pci() { pci_dev_by_id 0x1000 0x0060; }
+disk_on_pci() { # pci-dev: /dev/sdX of the first disk behind it
+	for b in /sys/block/sd*; do
+		case "$(readlink -f $b/device)" in
+		*/$1/*) echo /dev/$(basename $b); return 0 ;;
+		esac
+	done
+	return 1
+}
+pool_full_msgs() { dmesg | grep -c "swiotlb buffer is full"; }
+# fio_verify <dev> <name> <fio options...>: libaio O_DIRECT writes checked
+# with crc32c on the read back; fails on any error or verify mismatch
+fio_verify() {
+	local fdev=$1 fname=$2
+	shift 2
+	fio --name="$fname" --filename="$fdev" --ioengine=libaio --direct=1 \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 --randrepeat=0 \
+		--group_reporting "$@" > /tmp/fio.$fname 2>&1
+	local frc=$?
+	grep -E "err=|IOPS=|clat \(|50.00th|99.00th|verify" /tmp/fio.$fname | head -12
+	[ $frc -eq 0 ] && grep -q "err= 0" /tmp/fio.$fname || { cat /tmp/fio.$fname; return 1; }
+}
