@@ -120,9 +120,12 @@ run: initramfs $(XEN)
 # xen_dma_exchange.enable=0) and on, and the same kernel booted without Xen,
 # one boot each; BENCH=quick for the short matrix, and
 # BENCH_ARGS="xdx.reps=N xdx.secs=N" to change repeats and run length.
+# FRAG=N fragments dom0's P2M with N balloon cycles before measuring (a
+# dom0 that has run a while), into build/bench-<level>-frag.
 BENCH    ?= full
-BENCHOUT := $(OUT)/bench-$(BENCH)
-BENCHRUN  = --mode bench --timeout 3600 --append "xdx.bench=$(BENCH) $(BENCH_ARGS)
+FRAG     ?= 0
+BENCHOUT := $(OUT)/bench-$(BENCH)$(if $(filter-out 0,$(FRAG)),-frag)
+BENCHRUN  = --mode bench --timeout 3600 --append "xdx.bench=$(BENCH) xdx.frag=$(FRAG) $(BENCH_ARGS)
 bench: initramfs $(XEN)
 	@mkdir -p $(BENCHOUT)
 	$(TESTBED)/phase.sh bench-xen-off $(RUNXEN) --log $(BENCHOUT)/xen-off.log \

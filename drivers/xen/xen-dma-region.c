@@ -16,10 +16,11 @@
  *
  * Growth: a miss in the mapping path exchanges at once only up to
  * atomic_order (the exchange runs with interrupts off for PTE updates and
- * a hypercall of that size); larger misses fall back to the fixed swiotlb
- * pool and ask the worker, which runs in process context, for regions of
- * that size.  The worker also keeps @reserve free regions of every order
- * below 4 GiB, built at boot before devices probe.
+ * a hypercall of that size); larger misses take a free region up to four
+ * times their size or fall back to the fixed swiotlb pool, and ask the
+ * worker, which runs in process context, for regions of their size.  The
+ * worker also keeps @reserve free regions of every order below 4 GiB,
+ * built at boot before devices probe.
  *
  * Shrinking: free regions beyond the reserve are given back to Xen
  * (xen_destroy_contiguous_region()) after idle_secs unused, by the
@@ -69,8 +70,11 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 /* One number for a class and an order. */
 #define XDX_KIND(cls, order)	((int)(cls) * XDX_NR_ORDERS + (int)(order))
 
+/* A miss too large to exchange in the mapping call may take a region this many orders larger. */
+#define XDX_BORROW_ORDERS	2
+
 /* Most regions the worker builds for one size on demand, beyond the reserve. */
-#define XDX_MAX_WANT		4
+#define XDX_MAX_WANT		16
 
 static unsigned int xdx_reserve = 2;
 static unsigned int xdx_atomic_order = 4;
@@ -124,6 +128,7 @@ static unsigned long xdx_held_low_bytes;	/* the part below 4 GiB */
  * sync of every device test before anything else.
  */
 atomic_long_t xen_dma_exchange_nr_mapped = ATOMIC_LONG_INIT(0);
+atomic_long_t xen_dma_exchange_nr_mapped_any = ATOMIC_LONG_INIT(0);
 
 static void xdx_region_refill(struct work_struct *work);
 static DECLARE_WORK(xdx_refill_work, xdx_region_refill);
@@ -265,15 +270,32 @@ static void xdx_region_destroy(struct xdx_region *r, const char *why)
 	kfree_rcu(r, rcu);
 }
 
+/*
+ * Mark @r mapped or not.  The counters are the gate of unmap and sync (see
+ * include/xen/dma-exchange.h): all mapped regions, and those of class
+ * "any", the only ones that may lie above 4 GiB.
+ */
+static void xdx_region_set_mapped(struct xdx_region *r, bool mapped)
+{
+	long d = mapped ? 1 : -1;
+
+	lockdep_assert_held(&xdx_region_lock);
+	if (r->mapped == mapped)
+		return;
+	r->mapped = mapped;
+	atomic_long_add(d, &xen_dma_exchange_nr_mapped);
+	if (r->cls == XDX_CLASS_ANY)
+		atomic_long_add(d, &xen_dma_exchange_nr_mapped_any);
+}
+
 /* Publish a new region, free or mapped. */
 static void xdx_region_add(struct xdx_region *r, bool mapped)
 {
 	lockdep_assert_held(&xdx_region_lock);
 	latch_tree_insert(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
-	r->mapped = mapped;
 	if (mapped) {
 		xdx_nr_used[r->cls][r->order]++;
-		atomic_long_inc(&xen_dma_exchange_nr_mapped);
+		xdx_region_set_mapped(r, true);
 	} else {
 		r->idle_since = jiffies;
 		list_add(&r->list, &xdx_free[r->cls][r->order]);
@@ -347,6 +369,29 @@ static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
 	r->dir = dir;
 }
 
+/*
+ * The first free region of @order in @cls, or with @borrow, of up to
+ * XDX_BORROW_ORDERS larger: a larger region is naturally aligned at a
+ * larger size, so a mapping that fits @order crosses no boundary there.
+ */
+static struct xdx_region *xdx_first_free(enum xdx_class cls,
+					 unsigned int order, bool borrow)
+{
+	unsigned int o, last = borrow ? order + XDX_BORROW_ORDERS : order;
+	struct xdx_region *r;
+
+	lockdep_assert_held(&xdx_region_lock);
+	if (xdx_test_denied())
+		return NULL;
+	for (o = order; o <= min_t(unsigned int, last, XDX_MAX_ORDER); o++) {
+		r = list_first_entry_or_null(&xdx_free[cls][o],
+					     struct xdx_region, list);
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
 /**
  * xdx_region_get() - a mapped region of @order in @cls
  * @cls: address class
@@ -354,14 +399,15 @@ static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
  * @orig: the caller's buffer, which the region will serve
  * @size: its length
  * @dir: the mapping's direction
- * @why: returns the reason when no region can be had
- *
  * @large: the fixed pool cannot take this mapping (larger than its maximum)
+ * @why: returns the reason when no region can be had
  *
  * A free region is taken if there is one (no hypercall).  Otherwise one is
  * exchanged now if @order is at most atomic_order (XDX_ATOMIC_ORDER_MAX for
- * a @large mapping, which has no other way) and the budget allows; larger
- * sizes are left to the worker, and this mapping to the fixed pool.
+ * a @large mapping, which has no other way) and the budget allows.  A miss
+ * too large to exchange now takes a free region up to XDX_BORROW_ORDERS
+ * larger if there is one; either way the worker is asked for regions of
+ * its size, and without a region the mapping goes to the fixed pool.
  * The mapping is recorded in the region under the lock, before it can be
  * found as mapped.  Never sleeps.
  *
@@ -372,7 +418,7 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 				  enum dma_data_direction dir, bool large,
 				  enum xdx_stat *why)
 {
-	struct list_head *free = &xdx_free[cls][order];
+	unsigned int now = large ? XDX_ATOMIC_ORDER_MAX : READ_ONCE(xdx_atomic_order);
 	struct xdx_region *r;
 	unsigned long flags;
 	bool low_water;
@@ -383,23 +429,25 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 		return NULL;
 	}
 	spin_lock_irqsave(&xdx_region_lock, flags);
-	r = xdx_test_denied() ? NULL :
-		list_first_entry_or_null(free, struct xdx_region, list);
+	r = xdx_first_free(cls, order, order > now);
 	if (r) {
 		list_del_init(&r->list);
-		xdx_nr_free[cls][order]--;
-		xdx_nr_used[cls][order]++;
+		xdx_nr_free[cls][r->order]--;
+		xdx_nr_used[cls][r->order]++;
 		xdx_region_set_mapping(r, orig, size, dir);
-		r->mapped = true;
-		atomic_long_inc(&xen_dma_exchange_nr_mapped);
-		low_water = xdx_nr_free[cls][order] < xdx_class_reserve(cls);
+		xdx_region_set_mapped(r, true);
+		low_water = xdx_nr_free[cls][r->order] < xdx_class_reserve(cls);
+		if (r->order != order) {	/* borrowed: build the right size */
+			xdx_want_more(cls, order);
+			low_water = true;
+		}
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		xdx_count(XDX_REUSES, 1);
 		if (low_water)
 			xdx_kick_refill();
 		return r;
 	}
-	if (order > (large ? XDX_ATOMIC_ORDER_MAX : READ_ONCE(xdx_atomic_order))) {
+	if (order > now) {
 		xdx_want_more(cls, order);
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		xdx_kick_refill();
@@ -434,10 +482,7 @@ void xdx_region_put(struct xdx_region *r)
 	unsigned long flags;
 
 	spin_lock_irqsave(&xdx_region_lock, flags);
-	if (r->mapped) {
-		r->mapped = false;
-		atomic_long_dec(&xen_dma_exchange_nr_mapped);
-	}
+	xdx_region_set_mapped(r, false);
 	xdx_nr_used[r->cls][r->order]--;
 	r->idle_since = jiffies;
 	list_add(&r->list, &xdx_free[r->cls][r->order]);
@@ -469,8 +514,7 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
 			if (phys == PFN_PHYS(r->pfn) + r->offset &&
 			    unmap_size == r->size) {
 				r->size = 0;	/* a stale unmap matches nothing */
-				r->mapped = false;
-				atomic_long_dec(&xen_dma_exchange_nr_mapped);
+				xdx_region_set_mapped(r, false);
 			} else {
 				r = ERR_PTR(-EINVAL);
 			}

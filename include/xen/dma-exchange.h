@@ -16,13 +16,14 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/dma-direction.h>
-#include <linux/swiotlb.h>
+#include <linux/dma-mapping.h>
 #include <linux/types.h>
 
 struct device;
 
 #ifdef CONFIG_XEN_DMA_EXCHANGE
 extern atomic_long_t xen_dma_exchange_nr_mapped;
+extern atomic_long_t xen_dma_exchange_nr_mapped_any;
 
 bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 			  enum dma_data_direction dir, unsigned long attrs,
@@ -37,25 +38,36 @@ bool __xen_dma_exchange_sync(struct device *dev, phys_addr_t phys,
 			     bool for_cpu);
 
 /*
- * Unmap and sync run for every mapping of every device: while no region is
- * mapped, they cost one read.
+ * Unmap and sync run for every mapping of every device.  While no region
+ * is mapped, the test costs one read.  Regions of the low class lie below
+ * 4 GiB: a bus address above it is looked up only while a region of class
+ * "any" is mapped, so a 64-bit device keeps its fast path while a 32-bit
+ * NIC holds its rings in regions.
  */
-static inline bool xen_dma_exchange_unmap(struct device *dev, phys_addr_t phys,
-					  size_t size,
+static inline bool xen_dma_exchange_maybe_ours(dma_addr_t dma)
+{
+	if (likely(!atomic_long_read(&xen_dma_exchange_nr_mapped)))
+		return false;
+	return dma <= DMA_BIT_MASK(32) ||
+	       atomic_long_read(&xen_dma_exchange_nr_mapped_any);
+}
+
+static inline bool xen_dma_exchange_unmap(struct device *dev, dma_addr_t dma,
+					  phys_addr_t phys, size_t size,
 					  enum dma_data_direction dir,
 					  unsigned long attrs)
 {
-	if (likely(!atomic_long_read(&xen_dma_exchange_nr_mapped)))
+	if (!xen_dma_exchange_maybe_ours(dma))
 		return false;
 	return __xen_dma_exchange_unmap(dev, phys, size, dir, attrs);
 }
 
-static inline bool xen_dma_exchange_sync(struct device *dev, phys_addr_t phys,
-					 size_t size,
+static inline bool xen_dma_exchange_sync(struct device *dev, dma_addr_t dma,
+					 phys_addr_t phys, size_t size,
 					 enum dma_data_direction dir,
 					 bool for_cpu)
 {
-	if (likely(!atomic_long_read(&xen_dma_exchange_nr_mapped)))
+	if (!xen_dma_exchange_maybe_ours(dma))
 		return false;
 	return __xen_dma_exchange_sync(dev, phys, size, dir, for_cpu);
 }
@@ -71,21 +83,19 @@ static inline void xen_dma_exchange_bounced(struct device *dev, size_t size)
 {
 }
 
-static inline size_t xen_dma_exchange_max_mapping_size(struct device *dev)
-{
-	return swiotlb_max_mapping_size(dev);
-}
+/* swiotlb-xen's max_mapping_size is then upstream's */
+#define xen_dma_exchange_max_mapping_size swiotlb_max_mapping_size
 
-static inline bool xen_dma_exchange_unmap(struct device *dev, phys_addr_t phys,
-					  size_t size,
+static inline bool xen_dma_exchange_unmap(struct device *dev, dma_addr_t dma,
+					  phys_addr_t phys, size_t size,
 					  enum dma_data_direction dir,
 					  unsigned long attrs)
 {
 	return false;
 }
 
-static inline bool xen_dma_exchange_sync(struct device *dev, phys_addr_t phys,
-					 size_t size,
+static inline bool xen_dma_exchange_sync(struct device *dev, dma_addr_t dma,
+					 phys_addr_t phys, size_t size,
 					 enum dma_data_direction dir,
 					 bool for_cpu)
 {

@@ -116,6 +116,7 @@ typedef struct { unsigned int seqcount; } seqcount_latch_t;
 #define atomic_long_read(v)	(READ_ONCE((v)->counter))
 #define atomic_long_inc(v)	((v)->counter++)
 #define atomic_long_dec(v)	((v)->counter--)
+#define atomic_long_add(i, v)	((v)->counter += (i))
 
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name
 #define this_cpu_add(var, v)		((var) += (v))

@@ -173,6 +173,7 @@ static bool range_straddles_page_boundary(phys_addr_t p, size_t size)
 enum path { P_DIRECT, P_REGION, P_POOL, P_ERROR };
 static const char * const path_names[] = { "direct", "region", "pool", "error" };
 static enum path last_path;
+static unsigned long pool_tries;	/* mappings offered to the fixed pool */
 
 static dma_addr_t map_attrs(struct device *dev, phys_addr_t phys, size_t size,
 			    enum dma_data_direction dir, unsigned long attrs)
@@ -201,8 +202,13 @@ static dma_addr_t map_attrs(struct device *dev, phys_addr_t phys, size_t size,
 		last_path = P_REGION;
 		goto done;
 	}
+	if (dev_addr == DMA_MAPPING_ERROR) {	/* too large for the pool */
+		last_path = P_ERROR;
+		goto done;
+	}
 
 	xen_dma_exchange_bounced(dev, size);
+	pool_tries++;
 	map = pool_map(phys, size);
 	if (map == (phys_addr_t)DMA_MAPPING_ERROR) {
 		last_path = P_ERROR;
@@ -239,7 +245,7 @@ static void unmap_attrs(struct device *dev, dma_addr_t dma, size_t size,
 {
 	phys_addr_t paddr = xen_dma_to_phys(dev, dma);
 
-	if (xen_dma_exchange_unmap(dev, paddr, size, dir, attrs))
+	if (xen_dma_exchange_unmap(dev, dma, paddr, size, dir, attrs))
 		return;
 	if (pool_find(paddr))
 		pool_unmap(paddr, size, dir, attrs);
@@ -256,7 +262,7 @@ static void sync_for_cpu(struct device *dev, dma_addr_t dma, size_t size,
 {
 	phys_addr_t paddr = xen_dma_to_phys(dev, dma);
 
-	if (xen_dma_exchange_sync(dev, paddr, size, dir, true))
+	if (xen_dma_exchange_sync(dev, dma, paddr, size, dir, true))
 		return;
 	if (pool_find(paddr))
 		pool_sync(paddr, size, dir, true);
@@ -270,7 +276,7 @@ static void sync_for_device(struct device *dev, dma_addr_t dma, size_t size,
 	if (pool_find(paddr))
 		pool_sync(paddr, size, dir, false);
 	else
-		xen_dma_exchange_sync(dev, paddr, size, dir, false);
+		xen_dma_exchange_sync(dev, dma, paddr, size, dir, false);
 }
 
 /* ---- the device's side: every access goes through the simulated M2P ---- */
@@ -350,7 +356,7 @@ static unsigned long nr_free(enum xdx_class cls, unsigned int order)
 
 static void check_books(const char *where)
 {
-	unsigned long sum = 0, low = 0, mapped = 0, n0 = 0, n1 = 0, prev_end = 0;
+	unsigned long sum = 0, low = 0, mapped = 0, mapped_any = 0, n0 = 0, n1 = 0, prev_end = 0;
 	unsigned long nfree[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	unsigned long nused[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	struct xdx_region *r;
@@ -365,6 +371,7 @@ static void check_books(const char *where)
 			low += bytes;
 		if (r->mapped) {
 			mapped++;
+			mapped_any += r->cls == XDX_CLASS_ANY;
 			nused[r->cls][r->order]++;
 		} else {
 			nfree[r->cls][r->order]++;
@@ -396,6 +403,7 @@ static void check_books(const char *where)
 	if (bad || n0 != n1 || sum != xdx_held_bytes || low != xdx_held_low_bytes ||
 	    xdx_held_bytes > xdx_max_mb << 20 || xdx_held_low_bytes > xdx_low_budget_mb << 20 ||
 	    mapped != (unsigned long)atomic_long_read(&xen_dma_exchange_nr_mapped) ||
+	    mapped_any != (unsigned long)atomic_long_read(&xen_dma_exchange_nr_mapped_any) ||
 	    xdx_region_lock.held || xdx_rcu_depth || sim.bad_exchanges ||
 	    sim.atomic_grows || sim.bad_frees ||
 	    sim_pages_allocated() != sum / PAGE_SIZE) {
@@ -750,6 +758,79 @@ static void test_large_order_left_to_worker(void)
 	CHECK(dev_sees(&dev32, dma, cpu(BUF(20)), 512 * PAGE_SIZE));
 	unmap(&dev32, dma, 512 * PAGE_SIZE, DMA_TO_DEVICE);
 	check_books("large");
+	teardown();
+}
+
+/*
+ * A miss too large to exchange in the mapping call borrows a free region
+ * up to two orders larger (the boot reserve has them), the data right and
+ * no boundary crossed, and asks the worker for its own size; with none
+ * left it goes to the fixed pool.
+ */
+static void test_miss_borrows_larger_region(void)
+{
+	const size_t size = 32 * PAGE_SIZE;	/* order 5 > atomic_order 3 */
+	dma_addr_t d[4];
+	int i;
+
+	setup(1);
+	for (i = 0; i < 3; i++) {
+		d[i] = map(&dev32, BUF(6 + 8 * i), size, DMA_BIDIRECTIONAL);
+		CHECK(last_path == P_REGION && dev_sees(&dev32, d[i], cpu(BUF(6 + 8 * i)), size));
+		CHECK(nr_free(XDX_CLASS_LOW, 5 + i) == 0 && nr_free(XDX_CLASS_LOW, 8) == 1);
+	}
+	CHECK(xdx_refill_work.pending && xdx_want[XDX_CLASS_LOW][5] == 2);
+	d[3] = map(&dev32, BUF(40), size, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_ATOMIC) == 1);
+	for (i = 0; i < 4; i++)
+		unmap(&dev32, d[i], size, DMA_BIDIRECTIONAL);
+	CHECK(nr_free(XDX_CLASS_LOW, 5) == 1 && nr_free(XDX_CLASS_LOW, 6) == 1 &&
+	      nr_free(XDX_CLASS_LOW, 7) == 1);
+	check_books("borrow");
+	teardown();
+}
+
+/*
+ * A mapping above the fixed pool's maximum (256 KiB) never goes to the
+ * pool: a region, exchanged in the mapping call up to order 9 whatever
+ * atomic_order says, or DMA_MAPPING_ERROR.  max_mapping_size is half the
+ * largest region the boot reserve built for a 32-bit device, the pool's
+ * for a 64-bit one or without a reserve; switched off at run time, the
+ * backend still serves mappings up to it, and refuses larger ones.
+ */
+static void test_large_mapping_never_to_pool(void)
+{
+	const size_t mib = 256 * PAGE_SIZE;
+	dma_addr_t d1, d2;
+
+	setup(0);
+	CHECK(xen_dma_exchange_max_mapping_size(&dev32) == 256 * 1024);
+	pool_tries = 0;
+	d1 = map(&dev32, BUF(6), mib, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && sim.creates == 1 && sim.atomic_grows == 0);
+	CHECK(dev_sees(&dev32, d1, cpu(BUF(6)), mib));
+	sim.fail_create = 1;
+	d2 = map(&dev32, BUF(12), mib, DMA_TO_DEVICE);
+	CHECK(last_path == P_ERROR && d2 == DMA_MAPPING_ERROR);
+	CHECK(st(XDX_FAIL_LARGE) == 1 && st(XDX_FAIL_HYPERVISOR) == 1 && pool_tries == 0);
+	unmap(&dev32, d1, mib, DMA_TO_DEVICE);
+	teardown();
+
+	setup(1);
+	CHECK(xen_dma_exchange_max_mapping_size(&dev32) == 2 * mib);
+	CHECK(xen_dma_exchange_max_mapping_size(&dev64) == 256 * 1024);
+	dev32.force_bounce = true;
+	CHECK(xen_dma_exchange_max_mapping_size(&dev32) == 256 * 1024);
+	dev32.force_bounce = false;
+	xdx_enable = false;
+	d1 = map(&dev32, BUF(6), 2 * mib, DMA_FROM_DEVICE);
+	CHECK(last_path == P_REGION && pool_tries == 0);
+	unmap(&dev32, d1, 2 * mib, DMA_FROM_DEVICE);
+	d1 = map(&dev32, BUF(6), 4 * mib, DMA_TO_DEVICE);
+	CHECK(last_path == P_ERROR && st(XDX_SKIP_DISABLED) == 1 && pool_tries == 0);
+	d1 = map(&dev32, BUF(6), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && pool_tries == 1);
+	unmap(&dev32, d1, PAGE_SIZE, DMA_TO_DEVICE);
 	teardown();
 }
 
@@ -1398,6 +1479,8 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "caller_frames_never_change", test_caller_frames_never_change },
 	{ "exchange_failure_falls_back_to_pool", test_exchange_failure_falls_back_to_pool },
 	{ "large_order_left_to_worker", test_large_order_left_to_worker },
+	{ "large_mapping_never_to_pool", test_large_mapping_never_to_pool },
+	{ "miss_borrows_larger_region", test_miss_borrows_larger_region },
 	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
 	{ "idle_worker_releases_beyond_reserve", test_idle_worker_releases_beyond_reserve },

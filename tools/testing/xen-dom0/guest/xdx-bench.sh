@@ -13,6 +13,9 @@
 #   xdx.reps=N             repeats (default 5 full, 3 quick)
 #   xdx.secs=N             seconds per dma_map_benchmark run (default 1)
 #   xdx.wsecs=N            seconds per fio or iperf3 run (default 3)
+#   xdx.frag=N             first fragment the P2M with N balloon cycles (a
+#                          dom0 that has run a while); fio and iperf3 rows
+#                          are then labelled frag-cold and frag-warm
 # Workloads users run: fio (libaio, time-based) on the disk behind the
 # 32-bit lsi53c895a HBA, on NVMe under a 32-bit limit and on NVMe as it is
 # (64-bit); iperf3 through the 32-bit e1000 and the 64-bit e1000e.  Each
@@ -121,7 +124,7 @@ fio_row() {
 		else
 			mbps=$(awk "BEGIN { printf \"%.1f\", $bw * 1.024 / 1000 }")
 		fi
-		csv "$platform,$cfg,fio-$disk-$kind-$rw,$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99"
+		csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99"
 	done
 	[ "$disk" = nvme32 ] && dev_limit "$NVME_PCI" 0
 }
@@ -138,7 +141,7 @@ iperf_row() {
 			mbit=$(echo "$out" | sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver.*/\1/p' | tail -1)
 			[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
 				echo "# iperf3 failed: $cfg $nic $dirn: $(echo "$out" | tail -1)"; }
-			csv "$platform,$cfg,iperf3-$nic-$dirn,$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,"
+			csv "$platform,$cfg,iperf3-$nic-$dirn,$LAYOUT$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,"
 		done
 	done
 }
@@ -146,7 +149,12 @@ iperf_row() {
 bench_bind >/dev/null || { echo "bench: no benchmark device"; exit 1; }
 net_up || { echo "bench: no network"; exit 1; }
 net32_up || { echo "bench: no 32-bit NIC network"; exit 1; }
-NVME_PCI=$(nvme_pci)
+NVME=/dev/nvme0n1 NVME_PCI=$(nvme_pci)
+frag=$(arg frag); LAYOUT=""
+if [ -n "$frag" ] && [ "$frag" -gt 0 ] && [ $platform = xen ]; then
+	fragment_p2m "$frag" || { echo "bench: the balloon did not come back up"; exit 1; }
+	echo "# P2M fragmented by $frag balloon cycles of 256 MiB"; LAYOUT=frag-
+fi
 csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us"
 rep=1
 while [ $rep -le "$reps" ]; do

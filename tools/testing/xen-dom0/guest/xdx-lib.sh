@@ -102,3 +102,17 @@ fio_verify() {
 	grep -E "err=|IOPS=|clat \(|50.00th|99.00th|verify" /tmp/fio.$fname | head -12
 	[ $frc -eq 0 ] && grep -q "err= 0" /tmp/fio.$fname || { cat /tmp/fio.$fname; return 1; }
 }
+# fragment_p2m <cycles>: balloon dom0 down by 256 MiB and up again; the
+# frames that come back are wherever Xen has them, so physically contiguous
+# pages stop being machine contiguous (a dom0 that has run a while)
+fragment_p2m() {
+	local b=/sys/devices/system/xen_memory/xen_memory0 orig i c
+	orig=$(cat $b/target_kb)
+	for c in $(seq "$1"); do
+		echo $((orig - 262144)) > $b/target_kb
+		for i in $(seq 30); do [ "$(cat $b/info/current_kb)" -le $((orig - 262144)) ] && break; sleep 1; done
+		echo "$orig" > $b/target_kb
+		for i in $(seq 30); do [ "$(cat $b/info/current_kb)" -ge "$orig" ] && break; sleep 1; done
+	done
+	[ "$(cat $b/info/current_kb)" -ge "$orig" ]
+}
