@@ -151,23 +151,32 @@ bad:
 	return false;
 }
 
+/*
+ * The most any mapping can take from the fixed pool: one segment of
+ * slots.  swiotlb_max_mapping_size() is less for a device with a
+ * min_align_mask, but an aligned buffer of up to this still fits.
+ */
+#define XDX_POOL_MAX	((size_t)IO_TLB_SEGSIZE << IO_TLB_SHIFT)
+
 /**
  * xen_dma_exchange_max_mapping_size() - largest mapping for a device
  * @dev: the device
  *
  * The fixed pool takes at most swiotlb_max_mapping_size().  A device
- * below 48 bits whose mappings regions serve may map more: half the
- * largest low region reserved before devices probe, so that a mapping of
- * that size fits one region at any page offset (2 MiB with the default
- * reserve).  Block drivers size their requests from this at probe time;
- * dma_opt_mapping_size() follows it.
+ * below 48 bits whose mappings regions serve may map more when the boot
+ * reserve built large low regions: half the largest, and no more than a
+ * mapping call may exchange at once, so that every promised size fits one
+ * region at any page offset and can be made without the worker (1 MiB
+ * with the default reserve).  Block drivers size their requests from this
+ * at probe time; dma_opt_mapping_size() follows it.
  *
  * Return: the largest size of one mapping, in bytes.
  */
 size_t xen_dma_exchange_max_mapping_size(struct device *dev)
 {
 	size_t pool = swiotlb_max_mapping_size(dev);
-	int order = xdx_region_boot_order(XDX_CLASS_LOW);
+	int order = min(xdx_region_boot_order(XDX_CLASS_LOW),
+			XDX_ATOMIC_ORDER_MAX);
 	u64 limit;
 
 	if (order < 1 || !dev->dma_mask || is_swiotlb_force_bounce(dev))
@@ -181,22 +190,33 @@ size_t xen_dma_exchange_max_mapping_size(struct device *dev)
 }
 
 /*
+ * Is @size above the fixed pool's maximum for @dev but within what
+ * xen_dma_exchange_max_mapping_size() promised it at probe time?  Such a
+ * mapping has no other way: it may exchange in the mapping call up to
+ * XDX_ATOMIC_ORDER_MAX, and enable or max_order switched at run time do
+ * not turn it away.
+ */
+static bool xdx_promised(struct device *dev, size_t size)
+{
+	return size > swiotlb_max_mapping_size(dev) &&
+	       size <= xen_dma_exchange_max_mapping_size(dev);
+}
+
+/*
  * Which region fits a mapping of @size bytes at page offset @offset for
  * @dev: the address class, and the order that keeps the data at the same
  * page offset (so any min_align_mask below PAGE_SIZE holds) inside one
  * naturally aligned extent (so no segment boundary of that size or more
- * is crossed).  A @large mapping, one the fixed pool cannot take, up to
- * what xen_dma_exchange_max_mapping_size() allowed the device at probe
- * time is not turned away by enable or max_order switched at run time.
+ * is crossed).  A @promised size (see xdx_promised()) is not turned away
+ * by enable or max_order.
  */
 static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
-			     size_t size, bool large, enum xdx_class *cls,
+			     size_t size, bool promised, enum xdx_class *cls,
 			     unsigned int *order)
 {
 	u64 limit = xdx_dma_limit(dev);
 
-	if (!READ_ONCE(xdx_enable) &&
-	    !(large && size <= xen_dma_exchange_max_mapping_size(dev)))
+	if (!READ_ONCE(xdx_enable) && !promised)
 		return XDX_SKIP_DISABLED;
 	if (is_swiotlb_force_bounce(dev))
 		return XDX_SKIP_FORCED;
@@ -204,7 +224,7 @@ static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
 		return XDX_SKIP_LIMIT;
 	*cls = limit < DMA_BIT_MASK(48) ? XDX_CLASS_LOW : XDX_CLASS_ANY;
 	*order = get_order(offset + size);
-	if (*order > (large ? XDX_MAX_ORDER : READ_ONCE(xdx_max_order)))
+	if (*order > (promised ? XDX_MAX_ORDER : READ_ONCE(xdx_max_order)))
 		return XDX_SKIP_ORDER;
 	if (dma_get_min_align_mask(dev) >= PAGE_SIZE ||
 	    (PAGE_SIZE << *order) - 1 > dma_get_seg_boundary(dev))
@@ -225,8 +245,8 @@ static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
  * into it for every direction (so a partial device write leaks nothing of
  * the region's past) and returns the region's bus address.  Never sleeps.
  * On false the caller bounces through the fixed swiotlb pool, unless
- * @dma was set to DMA_MAPPING_ERROR: the mapping is larger than the pool
- * takes and no region could be had.
+ * @dma was set to DMA_MAPPING_ERROR: the mapping is larger than any the
+ * pool takes and no region could be had.
  *
  * Return: true if @dma was set to a bus address.
  */
@@ -235,7 +255,7 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 			  dma_addr_t *dma)
 {
 	unsigned int offset = offset_in_page(phys), order = 0;
-	bool large = size > swiotlb_max_mapping_size(dev);
+	bool promised = xdx_promised(dev, size);
 	enum xdx_class cls = XDX_CLASS_LOW;
 	struct xdx_region *r;
 	enum xdx_stat why;
@@ -244,14 +264,16 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	if (!size)
 		return false;
 	xdx_count(XDX_MAPS, 1);
-	why = xdx_fit(dev, offset, size, large, &cls, &order);
+	why = xdx_fit(dev, offset, size, promised, &cls, &order);
 	if (why != XDX_NR_STATS)
 		goto fallback;
-	r = xdx_region_get(cls, order, phys, size, dir, large, &why);
+	r = xdx_region_get(cls, order, phys, size, dir, promised, &why);
 	if (!r)
 		goto fallback;
 	addr = phys_to_dma(dev, r->maddr + offset);
+	/* the unmap and sync gate counts on low regions' bus addresses */
 	if (!dma_capable(dev, addr, size, true) ||
+	    (r->cls == XDX_CLASS_LOW && addr + size - 1 > DMA_BIT_MASK(32)) ||
 	    !xdx_verify_ok(dev, r, size, addr)) {
 		xdx_region_put(r);
 		why = XDX_SKIP_LIMIT;
@@ -268,12 +290,12 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 fallback:
 	xdx_count(why, 1);
 	trace_xen_dma_exchange_fallback(dev, phys, size, xdx_stat_names[why]);
-	if (large) {
+	if (size > XDX_POOL_MAX) {
 		xdx_count(XDX_FAIL_LARGE, 1);
 		if (!(attrs & DMA_ATTR_NO_WARN))
 			dev_warn_ratelimited(dev, "xen_dma_exchange: no region for a %zu-byte mapping (%s), the fixed pool takes at most %zu\n",
 					     size, xdx_stat_names[why],
-					     swiotlb_max_mapping_size(dev));
+					     XDX_POOL_MAX);
 		*dma = DMA_MAPPING_ERROR;
 	}
 	return false;

@@ -43,6 +43,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -138,7 +139,7 @@ static struct shrinker *xdx_shrinker;
 static bool xdx_ready;
 
 /* Largest order of which the boot reserve built a low region, or -1. */
-static int xdx_boot_low_order = -1;
+static int xdx_boot_low_order __ro_after_init = -1;
 
 /**
  * xdx_region_boot_order() - the largest region reserved before devices probe
@@ -348,7 +349,9 @@ static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 static void xdx_want_more(enum xdx_class cls, unsigned int order)
 {
 	lockdep_assert_held(&xdx_region_lock);
-	if (xdx_want[cls][order] < XDX_MAX_WANT)
+	/* at most XDX_MAX_WANT regions and 4 MiB of one size a round */
+	if (xdx_want[cls][order] <
+	    min_t(unsigned int, XDX_MAX_WANT, max(1, SZ_4M >> (PAGE_SHIFT + order))))
 		xdx_want[cls][order]++;
 }
 
@@ -393,21 +396,22 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
 }
 
 /**
- * xdx_region_get() - a mapped region of @order in @cls
+ * xdx_region_get() - a mapped region for a mapping of @order in @cls
  * @cls: address class
  * @order: size, as page order
  * @orig: the caller's buffer, which the region will serve
  * @size: its length
  * @dir: the mapping's direction
- * @large: the fixed pool cannot take this mapping (larger than its maximum)
+ * @large: a size above the fixed pool's maximum that the device was
+ *	promised at probe time: it has no other way
  * @why: returns the reason when no region can be had
  *
- * A free region is taken if there is one (no hypercall).  Otherwise one is
- * exchanged now if @order is at most atomic_order (XDX_ATOMIC_ORDER_MAX for
- * a @large mapping, which has no other way) and the budget allows.  A miss
- * too large to exchange now takes a free region up to XDX_BORROW_ORDERS
- * larger if there is one; either way the worker is asked for regions of
- * its size, and without a region the mapping goes to the fixed pool.
+ * A free region of @order is taken if there is one (no hypercall).  A
+ * @large mapping, or a miss too large to exchange now, takes a free region
+ * up to XDX_BORROW_ORDERS larger if there is one.  Otherwise one is
+ * exchanged now if @order is at most atomic_order (XDX_ATOMIC_ORDER_MAX
+ * for a @large mapping) and the budget allows.  A miss asks the worker for
+ * regions of its size; without a region the caller falls back.
  * The mapping is recorded in the region under the lock, before it can be
  * found as mapped.  Never sleeps.
  *
@@ -429,7 +433,7 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 		return NULL;
 	}
 	spin_lock_irqsave(&xdx_region_lock, flags);
-	r = xdx_first_free(cls, order, order > now);
+	r = xdx_first_free(cls, order, large || order > now);
 	if (r) {
 		list_del_init(&r->list);
 		xdx_nr_free[cls][r->order]--;

@@ -33,6 +33,7 @@
 typedef uint64_t dma_addr_t;
 
 #define __init
+#define __ro_after_init
 #define __user
 #define THIS_MODULE		NULL
 #define subsys_initcall(fn)	\
@@ -60,6 +61,12 @@ extern unsigned long xdx_dev_errs;	/* rate-limited error reports */
 #define min_not_zero(x, y) ({ typeof(x) __x = (x); typeof(y) __y = (y); \
 	__x == 0 ? __y : ((__y == 0) ? __x : (__x < __y ? __x : __y)); })
 #endif
+#ifndef min_t
+#define min_t(t, x, y)		((t)(x) < (t)(y) ? (t)(x) : (t)(y))
+#endif
+#define SZ_4M			0x00400000
+#define IO_TLB_SHIFT		11
+#define IO_TLB_SEGSIZE		128
 static inline int fls64(uint64_t x) { return x ? 64 - __builtin_clzll(x) : 0; }
 static inline int get_order(unsigned long size)
 {

@@ -792,45 +792,59 @@ static void test_miss_borrows_larger_region(void)
 
 /*
  * A mapping above the fixed pool's maximum (256 KiB) never goes to the
- * pool: a region, exchanged in the mapping call up to order 9 whatever
- * atomic_order says, or DMA_MAPPING_ERROR.  max_mapping_size is half the
- * largest region the boot reserve built for a 32-bit device, the pool's
- * for a 64-bit one or without a reserve; switched off at run time, the
- * backend still serves mappings up to it, and refuses larger ones.
+ * pool: a region or DMA_MAPPING_ERROR.  max_mapping_size is half the
+ * largest region the boot reserve built for a 32-bit device, at most what
+ * a mapping call may exchange (1 MiB); the pool's for a 64-bit device,
+ * under swiotlb_force, or without a reserve.  A promised size borrows a
+ * larger free region, then is exchanged in the mapping call whatever
+ * atomic_order says; switched off at run time, the backend still serves
+ * it, and refuses larger ones.
  */
 static void test_large_mapping_never_to_pool(void)
 {
 	const size_t mib = 256 * PAGE_SIZE;
-	dma_addr_t d1, d2;
+	dma_addr_t d[5];
+	unsigned long creates;
+	int i;
 
-	setup(0);
+	setup(0);		/* no reserve: nothing promised */
 	CHECK(xen_dma_exchange_max_mapping_size(&dev32) == 256 * 1024);
 	pool_tries = 0;
-	d1 = map(&dev32, BUF(6), mib, DMA_TO_DEVICE);
-	CHECK(last_path == P_REGION && sim.creates == 1 && sim.atomic_grows == 0);
-	CHECK(dev_sees(&dev32, d1, cpu(BUF(6)), mib));
-	sim.fail_create = 1;
-	d2 = map(&dev32, BUF(12), mib, DMA_TO_DEVICE);
-	CHECK(last_path == P_ERROR && d2 == DMA_MAPPING_ERROR);
-	CHECK(st(XDX_FAIL_LARGE) == 1 && st(XDX_FAIL_HYPERVISOR) == 1 && pool_tries == 0);
-	unmap(&dev32, d1, mib, DMA_TO_DEVICE);
+	d[0] = map(&dev32, BUF(6), mib, DMA_TO_DEVICE);
+	CHECK(last_path == P_ERROR && d[0] == DMA_MAPPING_ERROR);
+	CHECK(st(XDX_FAIL_LARGE) == 1 && pool_tries == 0 && sim.creates == 0);
 	teardown();
 
 	setup(1);
-	CHECK(xen_dma_exchange_max_mapping_size(&dev32) == 2 * mib);
+	CHECK(xen_dma_exchange_max_mapping_size(&dev32) == mib);
 	CHECK(xen_dma_exchange_max_mapping_size(&dev64) == 256 * 1024);
 	dev32.force_bounce = true;
 	CHECK(xen_dma_exchange_max_mapping_size(&dev32) == 256 * 1024);
 	dev32.force_bounce = false;
+	/* order 8, then borrowed 9 and 10, then exchanged in the call */
+	creates = sim.creates;
+	for (i = 0; i < 4; i++) {
+		d[i] = map(&dev32, BUF(4 + 5 * i), mib, DMA_BIDIRECTIONAL);
+		CHECK(last_path == P_REGION && dev_sees(&dev32, d[i], cpu(BUF(4 + 5 * i)), mib));
+	}
+	CHECK(nr_free(XDX_CLASS_LOW, 8) == 0 && nr_free(XDX_CLASS_LOW, 9) == 0 &&
+	      nr_free(XDX_CLASS_LOW, 10) == 0 && sim.creates == creates + 1 &&
+	      sim.atomic_grows == 0);
+	sim.fail_create = 1;
+	d[4] = map(&dev32, BUF(40), mib, DMA_TO_DEVICE);
+	CHECK(last_path == P_ERROR && st(XDX_FAIL_LARGE) == 1 &&
+	      st(XDX_FAIL_HYPERVISOR) == 1 && pool_tries == 0);
+	for (i = 0; i < 4; i++)
+		unmap(&dev32, d[i], mib, DMA_BIDIRECTIONAL);
 	xdx_enable = false;
-	d1 = map(&dev32, BUF(6), 2 * mib, DMA_FROM_DEVICE);
+	d[0] = map(&dev32, BUF(6), mib, DMA_FROM_DEVICE);
 	CHECK(last_path == P_REGION && pool_tries == 0);
-	unmap(&dev32, d1, 2 * mib, DMA_FROM_DEVICE);
-	d1 = map(&dev32, BUF(6), 4 * mib, DMA_TO_DEVICE);
+	unmap(&dev32, d[0], mib, DMA_FROM_DEVICE);
+	d[0] = map(&dev32, BUF(6), 2 * mib, DMA_TO_DEVICE);
 	CHECK(last_path == P_ERROR && st(XDX_SKIP_DISABLED) == 1 && pool_tries == 0);
-	d1 = map(&dev32, BUF(6), PAGE_SIZE, DMA_TO_DEVICE);
+	d[0] = map(&dev32, BUF(6), PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(last_path == P_POOL && pool_tries == 1);
-	unmap(&dev32, d1, PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
 	teardown();
 }
 
