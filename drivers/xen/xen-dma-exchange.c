@@ -158,50 +158,6 @@ bad:
  */
 #define XDX_POOL_MAX	((size_t)IO_TLB_SEGSIZE << IO_TLB_SHIFT)
 
-/**
- * xen_dma_exchange_max_mapping_size() - largest mapping for a device
- * @dev: the device
- *
- * The fixed pool takes at most swiotlb_max_mapping_size().  A device
- * below 48 bits whose mappings regions serve may map more when the boot
- * reserve built large low regions: half the largest, and no more than a
- * mapping call may exchange at once, so that every promised size fits one
- * region at any page offset and can be made without the worker (1 MiB
- * with the default reserve).  Block drivers size their requests from this
- * at probe time; dma_opt_mapping_size() follows it.
- *
- * Return: the largest size of one mapping, in bytes.
- */
-size_t xen_dma_exchange_max_mapping_size(struct device *dev)
-{
-	size_t pool = swiotlb_max_mapping_size(dev);
-	int order = min(xdx_region_boot_order(XDX_CLASS_LOW),
-			XDX_ATOMIC_ORDER_MAX);
-	u64 limit;
-
-	if (order < 1 || !dev->dma_mask || is_swiotlb_force_bounce(dev))
-		return pool;
-	limit = xdx_dma_limit(dev);
-	if (limit < DMA_BIT_MASK(32) || limit >= DMA_BIT_MASK(48) ||
-	    dma_get_min_align_mask(dev) >= PAGE_SIZE ||
-	    (PAGE_SIZE << order) - 1 > dma_get_seg_boundary(dev))
-		return pool;
-	return max(pool, PAGE_SIZE << (order - 1));
-}
-
-/*
- * Is @size above the fixed pool's maximum for @dev but within what
- * xen_dma_exchange_max_mapping_size() promised it at probe time?  Such a
- * mapping has no other way: it may exchange in the mapping call up to
- * XDX_ATOMIC_ORDER_MAX, and enable or max_order switched at run time do
- * not turn it away.
- */
-static bool xdx_promised(struct device *dev, size_t size)
-{
-	return size > swiotlb_max_mapping_size(dev) &&
-	       size <= xen_dma_exchange_max_mapping_size(dev);
-}
-
 /*
  * Which region fits a mapping of @size bytes at page offset @offset for
  * @dev: the address class, and the order that keeps the data at the same
@@ -230,6 +186,49 @@ static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
 	    (PAGE_SIZE << *order) - 1 > dma_get_seg_boundary(dev))
 		return XDX_SKIP_ALIGN;
 	return XDX_NR_STATS;
+}
+
+/**
+ * xen_dma_exchange_max_mapping_size() - largest mapping for a device
+ * @dev: the device
+ *
+ * The fixed pool takes at most swiotlb_max_mapping_size().  A device
+ * below 48 bits whose mappings regions serve may map more when the boot
+ * reserve built large low regions: half the largest, and no more than a
+ * mapping call may exchange at once, so that every promised size fits one
+ * region at any page offset and can be made without the worker (1 MiB
+ * with the default reserve).  Block drivers size their requests from this
+ * at probe time; dma_opt_mapping_size() follows it.
+ *
+ * Return: the largest size of one mapping, in bytes.
+ */
+size_t xen_dma_exchange_max_mapping_size(struct device *dev)
+{
+	size_t pool = swiotlb_max_mapping_size(dev);
+	int order = min(xdx_region_boot_order(XDX_CLASS_LOW),
+			XDX_ATOMIC_ORDER_MAX);
+	enum xdx_class cls;
+	unsigned int o;
+
+	/* a whole region of that order must fit the device, in the low class */
+	if (order < 1 || !dev->dma_mask ||
+	    xdx_fit(dev, 0, PAGE_SIZE << order, true, &cls, &o) != XDX_NR_STATS ||
+	    cls != XDX_CLASS_LOW)
+		return pool;
+	return max(pool, PAGE_SIZE << (order - 1));
+}
+
+/*
+ * Is @size above the fixed pool's maximum for @dev but within what
+ * xen_dma_exchange_max_mapping_size() promised it at probe time?  Such a
+ * mapping has no other way: it may exchange in the mapping call up to
+ * XDX_ATOMIC_ORDER_MAX, and enable or max_order switched at run time do
+ * not turn it away.
+ */
+static bool xdx_promised(struct device *dev, size_t size)
+{
+	return size > swiotlb_max_mapping_size(dev) &&
+	       size <= xen_dma_exchange_max_mapping_size(dev);
 }
 
 /**
