@@ -177,6 +177,11 @@ def rspread(a, b, key):
             (r, min(va) / max(vb), max(va) / min(vb)))
 
 
+def late(rs):
+    """exchanges after the first seconds of each run, summed"""
+    return fmt(total(rs, 'late_exchanges'), 0) if rs and 'late_exchanges' in rs[0] else '–'
+
+
 def per_gib(rs):
     """exchanges (hypercalls) per GiB moved, over the repeats"""
     ex, kib = total(rs, 'exchanges'), total(rs, 'iterations')
@@ -214,36 +219,38 @@ md.append('\n### Storage: fio (libaio, time-based), MB/s\n')
 md.append('Median [min–max] of the repeats.  cold = right after every free region '
           'was given back (the state of a fresh boot), warm = the same run again at '
           'once; frag- = on a P2M fragmented by balloon cycles first (`xdx.frag=N`).  Buffered runs end with an fsync.  clat p99 in µs (medians).  '
-          '"exch/GiB" = exchange hypercalls per GiB moved with the backend on.\n')
-md.append('| disk | I/O | rw | KiB | qd | state | off | on | native | on÷off [worst–best] | off p99 | on p99 | off: MB bounced | on: MB bounced | on: exch/GiB |')
-md.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+          '"exch/GiB" = exchange hypercalls per GiB moved with the backend on; '
+          '"late exch" = exchanges made after the first 2 s of each run (the '
+          'steady state: the run\'s own warm-up over), summed over the repeats.\n')
+md.append('| disk | I/O | rw | KiB | qd | state | off | on | native | on÷off [worst–best] | off p99 | on p99 | off: MB bounced | on: MB bounced | on: exch/GiB | on: late exch |')
+md.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for p in sorted((k for k in runs if k[0].startswith('fio-')),
                 key=lambda k: (k[0], int(k[3]), int(k[4] or 0), k[1])):
     c = runs[p]
     on, off = c.get('on', []), c.get('off', [])
     _, disk, kind, rw = p[0].split('-', 3)
     txt, rr = rspread(on, off, 'mbps')
-    md.append('| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+    md.append('| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
         disk, kind, rw, p[3], p[4], p[1], spread(off, 'mbps'), spread(on, 'mbps'),
         spread(c.get('native', []), 'mbps'), txt, fmt(med(off, 'p99_us'), 0),
-        fmt(med(on, 'p99_us'), 0), mb(off), mb(on), per_gib(on)))
+        fmt(med(on, 'p99_us'), 0), mb(off), mb(on), per_gib(on), late(on)))
     check_row('%s %s %s %dK qd%s' % (disk, kind, rw, p[3], p[4]), p[1], on, off, rr,
               disk == 'nvme64')
 
 md.append('\n### Network: iperf3 TCP to a server on the host, Mbit/s\n')
 md.append('tx = dom0 sends, rx = dom0 receives (`-R`).  The e1000 (82540EM) is '
           '32-bit by its own driver; the e1000e is 64-bit.\n')
-md.append('| NIC | dir | state | off | on | native | on÷off [worst–best] | off: MB bounced | on: MB bounced | on: exchanges |')
-md.append('|---|---|---|---|---|---|---|---|---|---|')
+md.append('| NIC | dir | state | off | on | native | on÷off [worst–best] | off: MB bounced | on: MB bounced | on: exchanges | on: late exch |')
+md.append('|---|---|---|---|---|---|---|---|---|---|---|')
 for p in sorted(k for k in runs if k[0].startswith('iperf3-')):
     c = runs[p]
     on, off = c.get('on', []), c.get('off', [])
     _, nic, dirn = p[0].split('-')
     txt, rr = rspread(on, off, 'mbps')
-    md.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+    md.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
         nic, dirn, p[1], spread(off, 'mbps'), spread(on, 'mbps'),
         spread(c.get('native', []), 'mbps'), txt, mb(off), mb(on),
-        fmt(total(on, 'exchanges'), 0)))
+        fmt(total(on, 'exchanges'), 0), late(on)))
     check_row('iperf3 %s %s' % (nic, dirn), p[1], on, off, rr, nic == 'e1000e')
 
 # The claims README.md and the cover letter state: bench-claims.txt, one

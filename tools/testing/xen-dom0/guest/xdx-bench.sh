@@ -16,6 +16,7 @@
 #   xdx.frag=N             first fragment the P2M with N balloon cycles (a
 #                          dom0 that has run a while); fio and iperf3 rows
 #                          are then labelled frag-cold and frag-warm
+#   xdx.rows=io            only the fio and iperf3 rows (no dma_map_benchmark)
 # Workloads users run: fio (libaio, time-based) on the disk behind the
 # 32-bit lsi53c895a HBA, on NVMe under a 32-bit limit and on NVMe as it is
 # (64-bit); iperf3 through the 32-bit e1000 and the 64-bit e1000e.  Each
@@ -27,6 +28,7 @@ arg() { sed -n "s/.*xdx\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline; }
 level=$(arg bench); [ -n "$level" ] || level=full
 reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
 wsecs=$(arg wsecs); [ -n "$wsecs" ] || wsecs=3
+rows=$(arg rows)
 if [ "$level" = quick ]; then
 	[ -n "$reps" ] || reps=3
 	GRANULES="1 64"; DIRS="0"; THREADS="1"; FRESH_G="1 64"; SG_G="1"
@@ -54,6 +56,19 @@ SW=$SWIOTLB/io_tlb_used_hiwater
 failures=0
 
 csv() { echo "XDX-CSV: $*"; }
+# sampled <out-file> <command...>: run a fio or iperf3 run, and set $late
+# to the exchanges made after its first LATE seconds (the steady state:
+# the run's own warm-up is over; empty without the backend's counters)
+LATE=2
+sampled() {
+	f=$1; shift
+	"$@" > "$f" 2>&1 &
+	pid=$!
+	sleep $LATE
+	l0=$([ $platform = xen ] && stat_get exchanges)
+	wait $pid
+	late=$([ -n "$l0" ] && echo $(( $(stat_get exchanges) - l0 )))
+}
 set_config() {
 	case $1 in
 	off) [ "$(cat /sys/module/xen_dma_exchange/parameters/enable)" = N ] ||
@@ -111,9 +126,10 @@ fio_row() {
 	go_cold
 	for state in cold warm; do
 		set_config "$cfg"
-		out=$(fio --name=b --filename="$dev" --ioengine=libaio --direct=$direct \
-			--rw="$rw" --bs=${bs}k --iodepth="$qd" --size=48M --runtime="$wsecs" \
-			--time_based --end_fsync=1 --minimal 2>&1 | grep '^3;')
+		sampled /tmp/fio.out fio --name=b --filename="$dev" --ioengine=libaio \
+			--direct=$direct --rw="$rw" --bs=${bs}k --iodepth="$qd" --size=48M \
+			--runtime="$wsecs" --time_based --end_fsync=1 --minimal
+		out=$(grep '^3;' /tmp/fio.out)
 		f() { echo "$out" | cut -d';' -f"$1" | sed 's/.*=//'; }
 		case $rw in *read) o=6 ;; *) o=47 ;; esac
 		kb=$(f $o); bw=$(f $((o + 1))); iops=$(f $((o + 2)))
@@ -124,7 +140,7 @@ fio_row() {
 		else
 			mbps=$(awk "BEGIN { printf \"%.1f\", $bw * 1.024 / 1000 }")
 		fi
-		csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99"
+		csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99,$late"
 	done
 	[ "$disk" = nvme32 ] && dev_limit "$NVME_PCI" 0
 }
@@ -137,11 +153,13 @@ iperf_row() {
 	for state in cold warm; do
 		for dirn in tx rx; do
 			set_config "$cfg"
-			out=$(iperf3 -c $peer -p 5201 -t "$wsecs" -f m $([ $dirn = rx ] && echo -R) 2>&1)
+			sampled /tmp/iperf3.out iperf3 -c $peer -p 5201 -t "$wsecs" -f m \
+				$([ $dirn = rx ] && echo -R)
+			out=$(cat /tmp/iperf3.out)
 			mbit=$(echo "$out" | sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver.*/\1/p' | tail -1)
 			[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
 				echo "# iperf3 failed: $cfg $nic $dirn: $(echo "$out" | tail -1)"; }
-			csv "$platform,$cfg,iperf3-$nic-$dirn,$LAYOUT$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,"
+			csv "$platform,$cfg,iperf3-$nic-$dirn,$LAYOUT$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,,$late"
 		done
 	done
 }
@@ -155,12 +173,13 @@ if [ -n "$frag" ] && [ "$frag" -gt 0 ] && [ $platform = xen ]; then
 	fragment_p2m "$frag" || { echo "bench: the balloon did not come back up"; exit 1; }
 	echo "# P2M fragmented by $frag balloon cycles of 256 MiB"; LAYOUT=frag-
 fi
-csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us"
+csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
 rep=1
 while [ $rep -le "$reps" ]; do
 	# A fresh buffer every iteration: the first mapping of memory (a miss).
 	# These come first in a boot, in the first repeat only, and each row
 	# carries the exchange count that shows what it really priced.
+	[ "$rows" = io ] && FRESH_G="" GRANULES="" SG_G=""
 	[ $rep -eq 1 ] && for g in $FRESH_G; do for bits in 64 32; do
 		for cfg in $CONFIGS; do map $cfg fresh $bits $g 0 0 1 $rep; done
 	done; done
