@@ -66,8 +66,10 @@ sampled() {
 	pid=$!
 	sleep $LATE
 	l0=$([ $platform = xen ] && stat_get exchanges)
+	r0=$([ $platform = xen ] && stat_get regions_released)
 	wait $pid
 	late=$([ -n "$l0" ] && echo $(( $(stat_get exchanges) - l0 )))
+	[ -n "$l0" ] && echo "# late: $late exchanges, $(( $(stat_get regions_released) - r0 )) releases"
 }
 set_config() {
 	case $1 in
