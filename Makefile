@@ -76,13 +76,17 @@ xen: $(XEN)
 $(XEN): | $(OUT)/.deps
 	$(TESTBED)/phase.sh xen sh -c 'zcat /boot/xen-4.17-amd64.gz > $@.tmp && mv $@.tmp $@'
 
-# Host harness: KTAP to build/logs/host-test.ktap, one result line per case
+# Host harness: KTAP to build/logs/host-test.ktap, one result line per case;
+# then summary-selftest.sh: make check's accounting fails when broken
 host-test: source
 	@mkdir -p $(OUT)/logs
 	$(TESTBED)/phase.sh host-test sh -c '$(MAKE) -s -C $(HOSTTEST) run OUT=$(OUT)/host-test \
 		> $(OUT)/logs/host-test.ktap 2>&1; rc=$$?; cat $(OUT)/logs/host-test.ktap; \
 		sed -nE "s/^(not ok|ok) [0-9]+ (.*)/\1 - \2/p" $(OUT)/logs/host-test.ktap >> $(RESULTS); \
 		exit $$rc'
+	$(TESTBED)/phase.sh summary-selftest sh -c '$(TESTBED)/summary-selftest.sh \
+		> $(OUT)/logs/summary-selftest.ktap 2>&1; rc=$$?; cat $(OUT)/logs/summary-selftest.ktap; \
+		grep -E "^(not )?ok - " $(OUT)/logs/summary-selftest.ktap >> $(RESULTS); exit $$rc'
 
 # The guest suite under Xen; SOAK=<seconds> sets the length of its mixed
 # soak workload (default 60; SOAK=3600 for an hour); GUEST_ARGS adds dom0

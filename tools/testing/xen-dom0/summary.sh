@@ -3,17 +3,19 @@
 # summary.sh <results> [check]: print every result line, then
 # "N passed, N failed".  With "check" (make check), every phase of make
 # check and every test the sources name must have a result line: host
-# harness cases, guest suite tests, KUnit cases.  A missing one is a
+# harness cases, guest suite tests, KUnit cases, summary-selftest.sh's
+# cases, static gates, series and config builds.  A missing one is a
 # failure; a skip is reported as a skip, never as a pass.
 res=$1 mode=${2:-}
 proj=$(cd "$(dirname "$0")/../../.." && pwd)
+tb=$proj/tools/testing/xen-dom0
 [ -f "$res" ] || { echo "0 passed, 1 failed (no results)"; exit 1; }
 echo "---- results ($res)"
 cat "$res"
 missing=0
 if [ "$mode" = check ]; then
 	{
-		for p in apply config kernel initramfs xen host-test guest bench-xen-off \
+		for p in apply config kernel initramfs xen host-test summary-selftest guest bench-xen-off \
 			bench-xen-on bench-native bench-report static series-check config-check; do
 			echo "phase $p"
 		done
@@ -31,6 +33,15 @@ if [ "$mode" = check ]; then
 		done
 		sed -nE 's/^\tKUNIT_CASE(_PARAM)?\(([a-z0-9_]+).*/kunit \2/p' \
 			"$proj/drivers/xen/xen-dma-exchange-test.c"
+		sed -nE 's/^tcase ([a-z0-9_]+) .*/summary_\1/p' "$tb/summary-selftest.sh"
+		sed -nE 's/^gate ([a-z0-9_]+) .*/static \1/p' "$tb/static-check.sh"
+		echo "series builds_with_xen_dma_exchange_off"
+		n=0
+		for _ in "$proj"/patches/*.patch; do
+			n=$((n + 1)); echo "series builds_after_patch_$n"
+		done
+		echo "series git_am_applies_to_base"
+		sed -nE 's/^\s*variant ([a-z0-9]+) .*/config \1_builds/p' "$tb/config-check.sh"
 	} > "$res.expected"
 	while IFS= read -r name; do
 		grep -qE "^(not )?ok - $name( #.*)?$" "$res" && continue
