@@ -16,7 +16,7 @@ missing=0
 if [ "$mode" = check ]; then
 	{
 		for p in apply config kernel initramfs xen host-test summary-selftest guest bench-xen-off \
-			bench-xen-on bench-native bench-report static series-check config-check; do
+			bench-xen-on bench-report static series-check config-check; do
 			echo "phase $p"
 		done
 		sed -nE 's/^\t\{ "([a-z0-9_]+)", test_.*/host_\1/p' \
