@@ -3,7 +3,7 @@
 # summary.sh <results> [check]: print every result line, then
 # "N passed, N failed".  With "check" (make check), every phase of make
 # check and every test the sources name must have a result line: host
-# harness cases, guest suite tests, KUnit cases, summary-selftest.sh's
+# harness cases, guest suite tests, KUnit cases, testbed-selftest.sh's
 # cases, static gates, series and config builds.  A missing one is a
 # failure; a skip is reported as a skip, never as a pass.
 res=$1 mode=${2:-}
@@ -15,7 +15,7 @@ cat "$res"
 missing=0
 if [ "$mode" = check ]; then
 	{
-		for p in apply config kernel initramfs xen host-test summary-selftest guest bench-xen-off \
+		for p in apply config kernel initramfs xen host-test testbed-selftest guest bench-xen-off \
 			bench-xen-on bench-report static series-check config-check; do
 			echo "phase $p"
 		done
@@ -33,7 +33,7 @@ if [ "$mode" = check ]; then
 		done
 		sed -nE 's/^\tKUNIT_CASE(_PARAM)?\(([a-z0-9_]+).*/kunit \2/p' \
 			"$proj/drivers/xen/xen-dma-exchange-test.c"
-		sed -nE 's/^tcase ([a-z0-9_]+) .*/summary_\1/p' "$tb/summary-selftest.sh"
+		sed -nE 's/^tcase ([a-z0-9_]+) .*/testbed_\1/p' "$tb/testbed-selftest.sh"
 		sed -nE 's/^gate ([a-z0-9_]+) .*/static \1/p' "$tb/static-check.sh"
 		echo "series builds_with_xen_dma_exchange_off"
 		n=0

@@ -1,0 +1,204 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# testbed-selftest.sh: show the test bed's own checks failing when what
+# they guard is broken, on the host, with no boot:
+#  - make check's accounting (summary.sh check): a results file with a
+#    pass for every name summary.sh expects must pass; with a phase or a
+#    named test removed, a failure, a skip or no results, it must not;
+#  - the launcher (run-xen.sh), against a stand-in for QEMU that writes a
+#    scripted console: a retry only after the known int3 Oops before
+#    /init, reported; no retry after any other death; a crash line of Xen
+#    or dom0 anywhere in the console fails the boot; a stale console of
+#    an earlier run does not count; every boot gets zeroed disks;
+#  - bench-report.py: a 32-bit warm row slower beyond the spread, and a
+#    claim of bench-claims.txt that does not hold, fail the report.
+# Prints one KTAP line per case ("ok - testbed_<case>"); exits 1 if any
+# case fails.
+tb=$(cd "$(dirname "$0")" && pwd)
+: "${POOL_PAIR_TESTS:?make exports it}"
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+rc=0
+
+# The expected names, as summary.sh derives them from the sources
+echo "ok - phase unpack" > "$t/seed"
+RESULTS=/dev/null "$tb/summary.sh" "$t/seed" check > /dev/null
+sed 's/^/ok - /' "$t/seed.expected" > "$t/full"
+first() { grep -m1 "^ok - $1" "$t/full" | sed 's/^ok - //'; }
+
+# verdict <results> <want-rc> [<output pattern>]: summary.sh's exit status
+# on <results> is <want-rc>, and its output matches the pattern
+verdict() {
+	out=$(RESULTS=/dev/null "$tb/summary.sh" "$1" check 2>&1)
+	got=$?
+	[ "$got" -eq "$2" ] || { echo "# summary.sh exited $got, want $2"; return 1; }
+	[ -z "$3" ] || echo "$out" | grep -qE "$3" ||
+		{ echo "# no line matches '$3'"; echo "$out" | tail -3 | sed 's/^/# /'; return 1; }
+}
+# without <name> (a whole line): the name is reported missing, check fails
+without() {
+	[ -n "$1" ] || { echo "# nothing to remove"; return 1; }
+	grep -vxF "ok - $1" "$t/full" > "$t/r"
+	cmp -s "$t/r" "$t/full" && { echo "# '$1' is not in the results"; return 1; }
+	verdict "$t/r" 1 "^not ok - $1 # MISSING"
+}
+# tcase <name> <command...>: one KTAP line
+tcase() {
+	local name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		echo "ok - testbed_$name"
+	else
+		echo "$out"; echo "not ok - testbed_$name"; rc=1
+	fi
+}
+flip() { sed "s/^ok - $1\$/$2/" "$t/full" > "$t/r"; }
+
+tcase complete_results_pass verdict "$t/full" 0 "^$(wc -l < "$t/full") passed, 0 failed$"
+tcase fails_without_apply_phase without "phase apply"
+tcase fails_without_xen_phase without "phase xen"
+tcase fails_without_bench_report_phase without "phase bench-report"
+tcase fails_without_small_pool_boot without "phase guest-small-pool-off"
+tcase fails_without_a_host_case without "$(first host_)"
+tcase fails_without_a_guest_test without "$(first guest)"
+tcase fails_without_a_kunit_case without "$(first kunit)"
+tcase fails_without_a_pair_test without "$(first small-pool-on)"
+tcase fails_without_a_static_gate without "static sparse"
+tcase fails_without_a_patch_build without "$(first 'series builds_after_patch')"
+tcase fails_without_a_config_build without "config arm64_builds"
+tcase fails_on_a_failure sh -c "$(declare -f verdict flip); t=$t tb=$tb
+	flip 'guest console_free_of_splats' 'not ok - guest console_free_of_splats'
+	verdict $t/r 1 ' 1 failed\$'"
+tcase counts_a_skip_as_a_skip sh -c "$(declare -f verdict flip); t=$t tb=$tb
+	k=\$(grep -m1 '^ok - kunit' $t/full | sed 's/^ok - //')
+	flip \"\$k\" \"ok - \$k # SKIP\"
+	verdict $t/r 0 '^1 skipped' && verdict $t/r 0 \"^\$((\$(wc -l < $t/full) - 1)) passed\""
+tcase fails_with_no_results verdict "$t/none" 1 "no results"
+tcase fails_with_only_skips sh -c "$(declare -f verdict); t=$t tb=$tb
+	echo 'ok - phase unpack # SKIP' > $t/skips
+	RESULTS=/dev/null $tb/summary.sh $t/skips > /dev/null && exit 1; exit 0"
+
+# The launcher against a stand-in QEMU: each call writes the next scripted
+# console (a file named in $t/consoles, one a line; "-": QEMU failed to
+# start) to its -serial file, and notes the first bytes of the NVMe disk
+# it was given.
+mkdir -p "$t/bin"
+cat > "$t/bin/qemu-system-x86_64" <<'QEMU'
+#!/bin/bash
+for a in "$@"; do
+	case $a in
+	file:*) serial=${a#file:} ;;
+	file=*nvme.img,*) disk=${a#file=}; disk=${disk%%,*} ;;
+	esac
+done
+n=$(($(cat "$FAKE_DIR/calls" 2>/dev/null || echo 0) + 1)); echo $n > "$FAKE_DIR/calls"
+od -An -tx1 -N16 "$disk" | tr -d ' \n' >> "$FAKE_DIR/disk"; echo >> "$FAKE_DIR/disk"
+con=$(sed -n "${n}p" "$FAKE_DIR/consoles")
+[ "$con" = - ] && exit 1	# died before opening its console
+cp "$con" "$serial"
+QEMU
+printf '#!/bin/sh\nexec sleep 30\n' > "$t/bin/iperf3"
+chmod +x "$t/bin/qemu-system-x86_64" "$t/bin/iperf3"
+boot_log() { # <name> <lines...>: a scripted console
+	local f=$t/con.$1; shift
+	printf '%s\n' "$@" > "$f"; echo "$f"
+}
+PASSING=$(boot_log pass "(XEN) Xen version 4.17" "[    1.0] xdx: init started" "ok 1 a_test" "XDX-VERDICT: PASS")
+INT3=$(boot_log int3 "(XEN) Xen version 4.17" "[    0.5] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI" "[    0.5] Kernel panic - not syncing: Fatal exception")
+OTHER=$(boot_log other "(XEN) Xen version 4.17" "[    0.5] Kernel panic - not syncing: VFS: Unable to mount root fs")
+XENASSERT=$(boot_log xenassert "(XEN) Xen version 4.17" "[    1.0] xdx: init started" "(XEN) Assertion 'p2m_is_valid(t)' failed at arch/x86/mm/p2m.c:123" "XDX-VERDICT: PASS")
+DOM0BUG=$(boot_log dom0bug "(XEN) Xen version 4.17" "[    1.0] xdx: init started" "[    9.0] BUG: unable to handle page fault for address: 0000" "XDX-VERDICT: PASS")
+# launch <consoles...>: run-xen.sh on them; sets $lrc and the fake's notes
+launch() {
+	rm -rf "$t/run"; mkdir -p "$t/run"
+	printf '%s\n' "$@" > "$t/run/consoles"
+	head -c 16 /dev/urandom > "$t/run/nvme.img"	# an earlier run's data
+	[ -n "${STALE:-}" ] && cp "$PASSING" "$t/run/boot.log.console"
+	PATH=$t/bin:$PATH FAKE_DIR=$t/run RESULTS=$t/run/results \
+		"$tb/run-xen.sh" --xen /dev/null --kernel /dev/null --initrd /dev/null \
+		--log "$t/run/boot.log" --mode check --timeout 20 --tag t > "$t/run/out" 2>&1
+	lrc=$?
+	calls=$(cat "$t/run/calls" 2>/dev/null || echo 0)
+}
+not() { ! "$@"; }
+expect() { # <description> <test...>
+	local d=$1; shift
+	"$@" || { echo "# $d: no"; sed 's/^/#   /' "$t/run/out" "$t/run/results" 2>/dev/null | tail -8; return 1; }
+}
+l_pass() {
+	launch "$PASSING"
+	expect "exit 0" [ $lrc -eq 0 ] && expect "one boot" [ "$calls" = 1 ] &&
+		expect "splat scan passes" grep -qx "ok - t console_free_of_splats" "$t/run/results" &&
+		expect "the guest's result recorded" grep -qx "ok - t a_test" "$t/run/results"
+}
+l_int3() {
+	launch "$INT3" "$PASSING"
+	expect "exit 0" [ $lrc -eq 0 ] && expect "two boots" [ "$calls" = 2 ] &&
+		expect "retry in the results" grep -q "^# boot retried after the known TCG int3 Oops" "$t/run/results" &&
+		expect "splat scan of the boot that ran passes" grep -qx "ok - t console_free_of_splats" "$t/run/results"
+}
+l_other() {
+	launch "$OTHER" "$PASSING"
+	expect "exit 1" [ $lrc -ne 0 ] && expect "one boot" [ "$calls" = 1 ] &&
+		expect "no retry" not grep -q "retried" "$t/run/results"
+}
+l_splat() { # <console>
+	launch "$1"
+	expect "exit 1" [ $lrc -ne 0 ] &&
+		expect "splat scan fails" grep -qx "not ok - t console_free_of_splats" "$t/run/results"
+}
+l_stale() {
+	STALE=1 launch -
+	expect "exit 1" [ $lrc -ne 0 ] && expect "no verdict" grep -q "guest verdict none" "$t/run/out"
+}
+l_disks() {
+	launch "$PASSING"
+	expect "zeroed disk" grep -qx "00000000000000000000000000000000" "$t/run/disk"
+}
+tcase launcher_passes_a_clean_boot l_pass
+tcase launcher_retries_once_after_int3_before_init l_int3
+tcase launcher_no_retry_after_other_death l_other
+tcase launcher_fails_on_xen_assertion l_splat "$XENASSERT"
+tcase launcher_fails_on_dom0_bug l_splat "$DOM0BUG"
+tcase launcher_ignores_a_stale_console l_stale
+tcase launcher_gives_zeroed_disks l_disks
+
+# bench-report.py on made-up runs: 3 repeats each way of a 32-bit warm fio
+# row and the claimed map rows, once as claimed and once slower with the
+# backend on
+bench_csv() { # <out> <on MB/s...> -- three values, then <on map us>
+	local f=$1 mb on_us=$5 rep=1
+	{
+		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+		for mb in $2 $3 $4; do
+			echo "XDX-CSV: xen,off,fio-sym-direct-randread,warm,32,1024,32,,1,$rep,,,,,1,1,0,0,0,1,1,1,100.0,100,1,1,"
+			echo "XDX-CSV: xen,on,fio-sym-direct-randread,warm,32,1024,32,,1,$rep,,,,,1,1,1,0,0,0,0,0,$mb,100,1,1,0"
+			for g in 1 64; do
+				echo "XDX-CSV: xen,off,map,single,32,$g,0,0,1,$rep,2.0,0,2.0,0,1,1,0,0,0,1,1,1,"
+				echo "XDX-CSV: xen,on,map,single,32,$g,0,0,1,$rep,$on_us,0,$on_us,0,1,1,1,0,0,0,0,0,"
+			done
+			echo "XDX-CSV: xen,off,map,sg,32,1,32,0,1,$rep,2.0,0,2.0,0,1,1,0,0,0,1,1,1,"
+			echo "XDX-CSV: xen,on,map,sg,32,1,32,0,1,$rep,$on_us,0,$on_us,0,1,1,1,0,0,0,0,0,"
+			rep=$((rep + 1))
+		done
+	} > "$f"
+}
+report() { python3 "$tb/bench-report.py" "$t/bench" "$1" > "$t/bench.out" 2>&1; }
+b_good() {
+	bench_csv "$t/good.log" 120 130 140 1.0
+	report "$t/good.log" || { tail -5 "$t/bench.out"; return 1; }
+}
+b_slow() {
+	bench_csv "$t/slow.log" 60 70 80 1.0
+	report "$t/slow.log" && { echo "# the report passed"; return 1; }
+	grep -q "FAILED.*sym direct randread 1024K qd32 warm" "$t/bench.out"
+}
+b_claim() {
+	bench_csv "$t/claim.log" 120 130 140 1.9
+	report "$t/claim.log" && { echo "# the report passed"; return 1; }
+	grep -q "FAILED.*claim map single 32-bit 1" "$t/bench.out"
+}
+tcase bench_report_passes_as_claimed b_good
+tcase bench_report_fails_a_slower_32bit_row b_slow
+tcase bench_report_fails_a_claim_not_met b_claim
+exit $rc
