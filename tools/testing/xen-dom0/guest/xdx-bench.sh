@@ -133,15 +133,15 @@ fio_row() {
 			--direct=$direct --rw="$rw" --bs=${bs}k --iodepth="$qd" --size=48M \
 			--runtime="$wsecs" --time_based --end_fsync=1 --minimal
 		out=$(grep '^3;' /tmp/fio.out)
-		f() { echo "$out" | cut -d';' -f"$1" | sed 's/.*=//'; }
-		case $rw in *read) o=6 ;; *) o=47 ;; esac
-		kb=$(f $o); bw=$(f $((o + 1))); iops=$(f $((o + 2)))
-		p50=$(f $((o + 18))); p99=$(f $((o + 24)))
-		if [ -z "$out" ] || [ "$(f 5)" != 0 ] || [ -z "$bw" ]; then
+		case $rw in *read) io=read ;; *) io=write ;; esac
+		kb=$(fio_field "$out" $io kb); bw=$(fio_field "$out" $io bw)
+		iops=$(fio_field "$out" $io iops)
+		p50=$(fio_field "$out" $io p50); p99=$(fio_field "$out" $io p99)
+		if [ -z "$out" ] || [ "$(fio_field "$out" $io err)" != 0 ] || [ -z "$bw" ]; then
 			failures=$((failures + 1)); echo "# fio failed: $cfg $disk $kind $rw $bs $qd"
 			mbps=fail
 		else
-			mbps=$(awk "BEGIN { printf \"%.1f\", $bw * 1.024 / 1000 }")
+			mbps=$(fio_mbps "$bw")
 		fi
 		csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99,$late"
 	done
@@ -159,7 +159,7 @@ iperf_row() {
 			sampled /tmp/iperf3.out iperf3 -c $peer -p 5201 -t "$wsecs" -f m \
 				$([ $dirn = rx ] && echo -R)
 			out=$(cat /tmp/iperf3.out)
-			mbit=$(echo "$out" | sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver.*/\1/p' | tail -1)
+			mbit=$(echo "$out" | iperf3_mbit)
 			[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
 				echo "# iperf3 failed: $cfg $nic $dirn: $(echo "$out" | tail -1)"; }
 			csv "$platform,$cfg,iperf3-$nic-$dirn,$LAYOUT$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,,$late"

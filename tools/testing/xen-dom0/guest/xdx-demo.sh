@@ -15,12 +15,11 @@ row "32-bit HBA disk max_sectors_kb" "$(cat /sys/block/${sym#/dev/}/queue/max_se
 # fio: 1 MiB random reads, O_DIRECT, queue depth 32, on the 32-bit HBA
 out=$(fio --name=d --filename="$sym" --ioengine=libaio --direct=1 --rw=randread --bs=1M \
 	--iodepth=32 --size=48M --runtime=$secs --time_based --minimal 2>&1 | grep '^3;')
-row "fio 32-bit HBA randread 1M qd32" "$(echo "$out" | cut -d';' -f7 | awk '{ printf "%.1f", $1 * 1.024 / 1000 }')" "MB/s"
-row "fio 32-bit HBA randread 1M qd32 clat p99" "$(echo "$out" | cut -d';' -f30 | sed 's/.*=//')" "us"
+row "fio 32-bit HBA randread 1M qd32" "$(fio_mbps "$(fio_field "$out" read bw)")" "MB/s"
+row "fio 32-bit HBA randread 1M qd32 clat p99" "$(fio_field "$out" read p99)" "us"
 # iperf3: TCP through the 32-bit e1000 to the host and back
 for d in tx rx; do
-	m=$(iperf3 -c 10.0.3.100 -p 5201 -t $secs -f m $([ $d = rx ] && echo -R) 2>&1 |
-		sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver.*/\1/p' | tail -1)
+	m=$(iperf3 -c 10.0.3.100 -p 5201 -t $secs -f m $([ $d = rx ] && echo -R) 2>&1 | iperf3_mbit)
 	row "iperf3 32-bit e1000 $d" "${m:-fails}" "Mbit/s"
 done
 # a deep queue on the small pool: NVMe under a 32-bit limit, 2 x 128 x 1 MiB
@@ -31,7 +30,7 @@ out=$(fio --name=q --filename=/dev/nvme0n1 --ioengine=libaio --direct=1 --rw=ran
 	--iodepth=128 --numjobs=2 --size=24M --offset_increment=32M --runtime=$secs --time_based \
 	--group_reporting --minimal 2>&1 | grep '^3;')
 dev_limit "$(nvme_pci)" 0
-row "fio NVMe 32-bit randwrite 1M qd128 x2" "$(echo "$out" | cut -d';' -f48 | awk '{ printf "%.1f", $1 * 1.024 / 1000 }')" "MB/s"
+row "fio NVMe 32-bit randwrite 1M qd128 x2" "$(fio_mbps "$(fio_field "$out" write bw)")" "MB/s"
 row "  'swiotlb buffer is full' messages" "$(( $(pool_full_msgs) - msgs ))" ""
 row "  fixed-pool high-water" "$(cat $SWIOTLB/io_tlb_used_hiwater) of $(cat $SWIOTLB/io_tlb_nslabs)" "slots"
 # one 2 MiB mapping of any memory, 32-bit

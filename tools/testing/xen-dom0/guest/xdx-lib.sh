@@ -90,6 +90,24 @@ disk_on_pci() { # pci-dev: /dev/sdX of the first disk behind it
 	return 1
 }
 pool_full_msgs() { dmesg | grep -c "swiotlb buffer is full"; }
+# fio_field <fio --minimal output> <read|write> <kb|bw|iops|p50|p99|err>: one
+# field of fio's terse line (KiB moved, KiB/s, IOPS, clat percentiles in
+# us, the error code)
+fio_field() {
+	local o n
+	case $2 in read) o=6 ;; *) o=47 ;; esac
+	case $3 in
+	kb) n=$o ;; bw) n=$((o + 1)) ;; iops) n=$((o + 2)) ;;
+	p50) n=$((o + 18)) ;; p99) n=$((o + 24)) ;; err) n=5 ;;
+	esac
+	echo "$1" | grep '^3;' | cut -d';' -f"$n" | sed 's/.*=//'
+}
+# fio_mbps <KiB/s>: MB/s, or "fail" without a value
+fio_mbps() {
+	[ -n "$1" ] && awk "BEGIN { printf \"%.1f\", $1 * 1.024 / 1000 }" || echo fail
+}
+# iperf3's receiver rate in Mbit/s, from its output (-f m) on stdin
+iperf3_mbit() { sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver.*/\1/p' | tail -1; }
 # fio_verify <dev> <name> <fio options...>: libaio O_DIRECT writes checked
 # with crc32c on the read back; fails on any error or verify mismatch
 fio_verify() {
