@@ -69,6 +69,16 @@ for f in $files; do
 	done
 done
 find "$src" -name '*.c' | grep -vxF -f <(for f in $files; do echo "$src/$f"; done) | xargs -r rm -f
+# One semantic patch per spatch, as many at once as there are CPUs (each
+# spatch run is mostly single-threaded start-up and parsing).
+run_cocci() {
+	local out=$logdir/cocci/$(basename "$1").log
+	MODE=report COCCI="$1" srctree="$ktree" KBUILD_EXTMOD="$src" LINUXINCLUDE="$cocci_inc" \
+		J=1 "$ktree/scripts/coccicheck" > "$out" 2>&1 ||
+		echo "failed: $1" >> "$out"
+}
+export -f run_cocci
+export logdir ktree src cocci_inc
 ran=0
 for cocci in $(find "$ktree/scripts/coccinelle" -name '*.cocci' | sort); do
 	if grep -q "script:ocaml\|script: ocaml" "$cocci"; then
@@ -76,11 +86,9 @@ for cocci in $(find "$ktree/scripts/coccinelle" -name '*.cocci' | sort); do
 		continue
 	fi
 	ran=$((ran + 1))
-	out=$logdir/cocci/$(basename "$cocci").log
-	MODE=report COCCI="$cocci" srctree="$ktree" KBUILD_EXTMOD="$src" LINUXINCLUDE="$cocci_inc" \
-		J="$(nproc)" "$ktree/scripts/coccicheck" > "$out" 2>&1 ||
-		echo "failed: $cocci" >> "$out"
-done
+	echo "$cocci"
+done > "$logdir/cocci.list"
+xargs -a "$logdir/cocci.list" -P "$(nproc)" -n 1 bash -c 'run_cocci "$0"' 
 cat "$logdir"/cocci/*.log >> "$logdir/coccicheck.log" 2>/dev/null
 s=0
 grep -q "^failed: " "$logdir/coccicheck.log" && s=1
