@@ -62,11 +62,14 @@ cocci_inc="-I$ktree/arch/x86/include -I$kobj/arch/x86/include/generated -I$ktree
 # that each semantic patch runs once over all of them, the way "make
 # coccicheck M=<dir>" does, with spatch's own --jobs.
 src=$logdir/cocci-src; rm -rf "$src" "$logdir/cocci"; mkdir -p "$logdir/cocci"
+# Only a C file's own directory brings its sibling headers (its local
+# includes): include/linux/ would bring 1,600 upstream headers that every
+# spatch would parse (--include-headers) for findings we filter out.
 for f in $files; do
 	mkdir -p "$src/$(dirname "$f")"; cp "$ktree/$f" "$src/$f"
-	for h in "$ktree/$(dirname "$f")"/*.h; do
+	case $f in *.c) for h in "$ktree/$(dirname "$f")"/*.h; do
 		[ -f "$h" ] && cp -n "$h" "$src/$(dirname "$f")/" 2>/dev/null
-	done
+	done ;; esac
 done
 find "$src" -name '*.c' | grep -vxF -f <(for f in $files; do echo "$src/$f"; done) | xargs -r rm -f
 # One semantic patch per spatch, as many at once as there are CPUs (each
