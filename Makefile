@@ -123,7 +123,8 @@ run: initramfs $(XEN)
 
 # Benchmarks: the matrix under Xen with the backend off (booted with
 # xen_dma_exchange.enable=0) and on, and the same kernel booted without Xen,
-# one boot each; BENCH=quick for the short matrix (the points make check
+# one boot each (the dma_map_benchmark rows run off and on in the on boot,
+# through the run-time switch: see guest/xdx-bench.sh); BENCH=quick for the short matrix (the points make check
 # asserts; no boot without Xen), and
 # BENCH_ARGS="xdx.reps=N xdx.secs=N" to change repeats and run length.
 # FRAG=N fragments dom0's P2M with N balloon cycles before measuring (a

@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Benchmark matrix, one CSV line per run ("XDX-CSV: ..." on the console).
 #
-# One configuration per boot, so that no configuration inherits another's
-# state: memory our backend exchanged stays machine contiguous and low
-# after it is freed, and a bounce-only run on such memory would not bounce.
-# Under Xen, xdx.config=off (booted with xen_dma_exchange.enable=0, the
-# upstream bounce-first path) or on; booted without Xen, "native" (plain
-# dma-direct).  Each repeat walks the whole matrix.  Kernel parameters:
+# The fio and iperf3 rows run one configuration per boot: under Xen,
+# xdx.config=off (booted with xen_dma_exchange.enable=0, the upstream
+# bounce-first path) or on; booted without Xen, "native" (plain
+# dma-direct).  A boot sizes the disks' max_sectors_kb from what the
+# backend promises at probe, so only a boot of its own is bounce-only for
+# them.  The dma_map_benchmark rows (at most 256 KiB a mapping, which the
+# run-time switch turns back to the fixed pool) run in the backend's boot
+# only, off and on interleaved through the switch
+# (/sys/module/xen_dma_exchange/parameters/enable), so that their ratio is
+# not the difference between two boots.  Each repeat walks the whole
+# matrix.  Kernel parameters:
 #   xdx.config=off|on      the configuration under Xen (default on)
 #   xdx.bench=quick|full   the matrix (quick: the 32-bit points make check
 #                          asserts; full: every point, 64-bit included)
@@ -48,10 +53,14 @@ else
 		for bs in 4 1024; do echo "$d buffered ${rw#rand} $bs 1"; done
 	done; done)
 fi
+ENABLE=/sys/module/xen_dma_exchange/parameters/enable
 if [ -e $XDX/stats ]; then
 	platform=xen; CONFIGS=$(arg config); [ -n "$CONFIGS" ] || CONFIGS=on
+	# map rows: both configurations in the backend's boot, none in the
+	# bounce-only one (switching the backend on there would start it cold)
+	MAP_CONFIGS=""; [ "$(cat $ENABLE)" = Y ] && MAP_CONFIGS="off on"
 else
-	platform=native; CONFIGS=native
+	platform=native; CONFIGS=native MAP_CONFIGS=native
 fi
 SW=$SWIOTLB/io_tlb_used_hiwater
 failures=0
@@ -59,7 +68,8 @@ failures=0
 csv() { echo "XDX-CSV: $*"; }
 # sampled <out-file> <command...>: run a fio or iperf3 run, and set $late
 # to the exchanges made after its first LATE seconds (the steady state:
-# the run's own warm-up is over; empty without the backend's counters)
+# the run's own warm-up is over; empty without the backend's counters),
+# and $late_map to those of them made in a mapping call
 LATE=2
 sampled() {
 	f=$1; shift
@@ -67,14 +77,16 @@ sampled() {
 	pid=$!
 	sleep $LATE
 	l0=$([ $platform = xen ] && stat_get exchanges)
+	m0=$([ $platform = xen ] && stat_get exchanges_in_map)
 	r0=$([ $platform = xen ] && stat_get regions_released)
 	wait $pid
 	late=$([ -n "$l0" ] && echo $(( $(stat_get exchanges) - l0 )))
-	[ -n "$l0" ] && echo "# late: $late exchanges, $(( $(stat_get regions_released) - r0 )) releases"
+	late_map=$([ -n "$m0" ] && echo $(( $(stat_get exchanges_in_map) - m0 )))
+	[ -n "$l0" ] && echo "# late: $late exchanges ($late_map in a mapping call), $(( $(stat_get regions_released) - r0 )) releases"
 }
 set_config() {
 	case $1 in
-	off) [ "$(cat /sys/module/xen_dma_exchange/parameters/enable)" = N ] ||
+	off) [ "$(cat $ENABLE)" = N ] ||
 		{ echo "bench: config off needs xen_dma_exchange.enable=0 at boot"; exit 1; } ;;
 	esac
 	[ $platform = xen ] && stats_reset
@@ -93,6 +105,7 @@ map() {
 	cfg=$1 mode=$2 bits=$3 g=$4 n=$5 dir=$6 th=$7 rep=$8
 	opts=""
 	case $mode in sg) opts="-m 1 -e $n" ;; fresh) opts="-f" ;; esac
+	case $cfg in off) echo N > $ENABLE ;; on) echo Y > $ENABLE ;; esac
 	set_config "$cfg"
 	if out=$(dma_map_benchmark -t "$th" -s "$secs" -b "$bits" -g "$g" -d "$dir" $opts 2>&1); then
 		m=$(echo "$out" | sed -n 's/^average map latency(us):\([0-9.]*\) standard deviation:\([0-9.]*\)/\1,\2/p')
@@ -143,7 +156,7 @@ fio_row() {
 		else
 			mbps=$(fio_mbps "$bw")
 		fi
-		csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99,$late"
+		csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99,$late,$late_map"
 	done
 	[ "$disk" = nvme32 ] && dev_limit "$NVME_PCI" 0
 }
@@ -162,7 +175,7 @@ iperf_row() {
 			mbit=$(echo "$out" | iperf3_mbit)
 			[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
 				echo "# iperf3 failed: $cfg $nic $dirn: $(echo "$out" | tail -1)"; }
-			csv "$platform,$cfg,iperf3-$nic-$dirn,$LAYOUT$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,,$late"
+			csv "$platform,$cfg,iperf3-$nic-$dirn,$LAYOUT$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,,$late,$late_map"
 		done
 	done
 }
@@ -176,7 +189,7 @@ if [ -n "$frag" ] && [ "$frag" -gt 0 ] && [ $platform = xen ]; then
 	fragment_p2m "$frag" || { echo "bench: the balloon did not come back up"; exit 1; }
 	echo "# P2M fragmented by $frag balloon cycles of 256 MiB"; LAYOUT=frag-
 fi
-csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
 rep=1
 while [ $rep -le "$reps" ]; do
 	# A fresh buffer every iteration: the first mapping of memory (a miss).
@@ -184,15 +197,16 @@ while [ $rep -le "$reps" ]; do
 	# carries the exchange count that shows what it really priced.
 	[ "$rows" = io ] && FRESH_G="" GRANULES="" SG_G=""
 	[ $rep -eq 1 ] && for g in $FRESH_G; do for bits in 64 32; do
-		for cfg in $CONFIGS; do map $cfg fresh $bits $g 0 0 1 $rep; done
+		for cfg in $MAP_CONFIGS; do map $cfg fresh $bits $g 0 0 1 $rep; done
 	done; done
 	for bits in 32 64; do for g in $GRANULES; do for dir in $DIRS; do for th in $THREADS; do
-		for cfg in $CONFIGS; do map $cfg single $bits $g 0 $dir $th $rep; done
+		for cfg in $MAP_CONFIGS; do map $cfg single $bits $g 0 $dir $th $rep; done
 	done; done; done; done
 	# dma_map_sg() of 32 buffers
 	for bits in 32 64; do for g in $SG_G; do
-		for cfg in $CONFIGS; do map $cfg sg $bits $g 32 0 1 $rep; done
+		for cfg in $MAP_CONFIGS; do map $cfg sg $bits $g 32 0 1 $rep; done
 	done; done
+	[ -n "$MAP_CONFIGS" ] && [ $platform = xen ] && echo Y > $ENABLE
 	while read -r disk kind rw bs qd; do
 		[ $platform = native ] && [ "$disk" != nvme64 ] && continue
 		for cfg in $CONFIGS; do fio_row $cfg $disk $kind $rw $bs $qd $rep; done
