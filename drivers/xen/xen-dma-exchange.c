@@ -56,6 +56,7 @@ static const char * const xdx_stat_names[XDX_NR_STATS] = {
 	[XDX_REUSES]	= "region_reuses",
 	[XDX_BYTES_VIA_REGION]	= "bytes_via_region",
 	[XDX_EXCHANGES]	= "exchanges",
+	[XDX_MAP_EXCHANGES]	= "exchanges_in_map",
 	[XDX_BYTES_EXCHANGED]	= "bytes_exchanged",
 	[XDX_RELEASES]	= "regions_released",
 	[XDX_BOUNCES]	= "bounces",

@@ -71,7 +71,7 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 /* One number for a class and an order. */
 #define XDX_KIND(cls, order)	((int)(cls) * XDX_NR_ORDERS + (int)(order))
 
-/* A miss too large to exchange in the mapping call may take a region this many orders larger. */
+/* A miss may take a free region up to this many orders larger. */
 #define XDX_BORROW_ORDERS	2
 
 /* Most regions the worker builds for one size on demand, beyond the reserve. */
@@ -373,20 +373,24 @@ static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
 }
 
 /*
- * The first free region of @order in @cls, or with @borrow, of up to
+ * The first free region of @order in @cls, or failing that, one of up to
  * XDX_BORROW_ORDERS larger: a larger region is naturally aligned at a
  * larger size, so a mapping that fits @order crosses no boundary there.
+ * Only a larger order's free regions beyond @keep are borrowed.
  */
 static struct xdx_region *xdx_first_free(enum xdx_class cls,
-					 unsigned int order, bool borrow)
+					 unsigned int order, unsigned int keep)
 {
-	unsigned int o, last = borrow ? order + XDX_BORROW_ORDERS : order;
+	unsigned int o, last = min_t(unsigned int, order + XDX_BORROW_ORDERS,
+				      XDX_MAX_ORDER);
 	struct xdx_region *r;
 
 	lockdep_assert_held(&xdx_region_lock);
 	if (xdx_test_denied())
 		return NULL;
-	for (o = order; o <= min_t(unsigned int, last, XDX_MAX_ORDER); o++) {
+	for (o = order; o <= last; o++) {
+		if (o > order && xdx_nr_free[cls][o] <= keep)
+			continue;
 		r = list_first_entry_or_null(&xdx_free[cls][o],
 					     struct xdx_region, list);
 		if (r)
@@ -406,12 +410,15 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
  *	promised at probe time: it has no other way
  * @why: returns the reason when no region can be had
  *
- * A free region of @order is taken if there is one (no hypercall).  A
- * @large mapping, or a miss too large to exchange now, takes a free region
- * up to XDX_BORROW_ORDERS larger if there is one.  Otherwise one is
- * exchanged now if @order is at most atomic_order (XDX_ATOMIC_ORDER_MAX
- * for a @large mapping) and the budget allows.  A miss asks the worker for
- * regions of its size; without a region the caller falls back.
+ * A free region of @order is taken if there is one (no hypercall).
+ * Failing that, one up to XDX_BORROW_ORDERS larger: any free one for a
+ * @large mapping or a miss too large to exchange now, one beyond that
+ * order's reserve for a miss that could be exchanged now (a hypercall
+ * saved on the mapping path, the reserve kept for its own size).
+ * Otherwise one is exchanged now if @order is at most atomic_order
+ * (XDX_ATOMIC_ORDER_MAX for a @large mapping) and the budget allows.  A
+ * miss, or a borrowed region, asks the worker for regions of the size;
+ * without a region the caller falls back.
  * The mapping is recorded in the region under the lock, before it can be
  * found as mapped.  Never sleeps.
  *
@@ -433,7 +440,8 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 		return NULL;
 	}
 	spin_lock_irqsave(&xdx_region_lock, flags);
-	r = xdx_first_free(cls, order, large || order > now);
+	r = xdx_first_free(cls, order, (large || order > now) ? 0 :
+			   xdx_class_reserve(cls));
 	if (r) {
 		list_del_init(&r->list);
 		xdx_nr_free[cls][r->order]--;
@@ -468,8 +476,10 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
 
 	r = xdx_region_create(cls, order, GFP_NOWAIT, why);
-	if (r)
+	if (r) {
+		xdx_count(XDX_MAP_EXCHANGES, 1);
 		xdx_region_set_mapping(r, orig, size, dir);
+	}
 	xdx_region_publish(r, cls, order, true);
 	return r;
 }

@@ -178,8 +178,13 @@ def rspread(a, b, key):
 
 
 def late(rs):
-    """exchanges after the first seconds of each run, summed"""
-    return fmt(total(rs, 'late_exchanges'), 0) if rs and 'late_exchanges' in rs[0] else '–'
+    """exchanges after the first seconds of each run, summed, and (in
+    parentheses) those of them made in a mapping call"""
+    if not rs or 'late_exchanges' not in rs[0]:
+        return '–'
+    if 'late_map_exchanges' not in rs[0]:
+        return fmt(total(rs, 'late_exchanges'), 0)
+    return '%s (%s)' % (fmt(total(rs, 'late_exchanges'), 0), fmt(total(rs, 'late_map_exchanges'), 0))
 
 
 def per_gib(rs):
@@ -238,7 +243,8 @@ md.append('Median [min–max] of the repeats.  cold = right after every free reg
           'once; frag- = on a P2M fragmented by balloon cycles first (`xdx.frag=N`).  Buffered runs end with an fsync.  clat p99 in µs (medians).  '
           '"exch/GiB" = exchange hypercalls per GiB moved with the backend on; '
           '"late exch" = exchanges made after the first 2 s of each run (the '
-          'steady state: the run\'s own warm-up over), summed over the repeats.\n')
+          'steady state: the run\'s own warm-up over), summed over the repeats, '
+          'in parentheses those made in a mapping call (the rest by the worker).\n')
 md.append('| disk | I/O | rw | KiB | qd | state | off | on | native | on÷off [worst–best] | off p99 | on p99 | off: MB bounced | on: MB bounced | on: exch/GiB | on: late exch |')
 md.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for p in sorted((k for k in runs if k[0].startswith('fio-')),

@@ -791,6 +791,46 @@ static void test_miss_borrows_larger_region(void)
 }
 
 /*
+ * A miss small enough to exchange in the mapping call first borrows a
+ * free region up to two orders larger, but only one beyond that order's
+ * reserve: no hypercall in the call, and the worker is asked for the
+ * miss's own size.  With no such region it is exchanged in the call.
+ */
+static void test_small_miss_borrows_beyond_reserve(void)
+{
+	const size_t size = 2 * PAGE_SIZE;	/* order 1 <= atomic_order 3 */
+	dma_addr_t d[3], extra;
+	u64 ex;
+	int i;
+
+	setup(1);
+	/* the reserve: one free region of every order; one more of order 2 */
+	extra = map(&dev32, BUF(0), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	d[0] = map(&dev32, BUF(8), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(st(XDX_MAP_EXCHANGES) == 1 && nr_free(XDX_CLASS_LOW, 2) == 0);
+	unmap(&dev32, extra, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d[0], 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(nr_free(XDX_CLASS_LOW, 1) == 1 && nr_free(XDX_CLASS_LOW, 2) == 2);
+	ex = st(XDX_EXCHANGES);
+	xdx_refill_work.pending = false;
+	for (i = 0; i < 3; i++) {
+		d[i] = map(&dev32, BUF(16 + 4 * i) + 100, size - 200, DMA_BIDIRECTIONAL);
+		CHECK(last_path == P_REGION &&
+		      dev_sees(&dev32, d[i], cpu(BUF(16 + 4 * i) + 100), size - 200));
+	}
+	/* its own, then the order-2 region beyond the reserve, then exchanged */
+	CHECK(nr_free(XDX_CLASS_LOW, 1) == 0 && nr_free(XDX_CLASS_LOW, 2) == 1 &&
+	      nr_free(XDX_CLASS_LOW, 3) == 1);
+	CHECK(st(XDX_EXCHANGES) == ex + 1 && st(XDX_MAP_EXCHANGES) == 2);
+	CHECK(xdx_refill_work.pending && xdx_want[XDX_CLASS_LOW][1] == 1);
+	for (i = 0; i < 3; i++)
+		unmap(&dev32, d[i], size - 200, DMA_BIDIRECTIONAL);
+	CHECK(nr_free(XDX_CLASS_LOW, 1) == 2 && nr_free(XDX_CLASS_LOW, 2) == 2);
+	check_books("small borrow");
+	teardown();
+}
+
+/*
  * A mapping above the fixed pool's maximum (256 KiB) never goes to the
  * pool: a region or DMA_MAPPING_ERROR.  max_mapping_size is half the
  * largest region the boot reserve built for a 32-bit device, at most what
@@ -874,9 +914,13 @@ static void test_budget_full_worker_trims_other_sizes(void)
 	for (i = 0; i < 32; i++)
 		unmap(&dev32, dma[i], 8 * PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(nr_free(XDX_CLASS_LOW, 3) == 32 && xdx_held_low_bytes == 1UL << 20);
-	/* budget full of idle order-3 regions; an order-2 mapping misses */
+	/*
+	 * budget full of idle order-3 regions; an order-2 mapping misses,
+	 * borrows one of them (no hypercall) and asks for its own size
+	 */
 	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
-	CHECK(last_path == P_POOL && xdx_refill_work.pending);
+	CHECK(last_path == P_REGION && xdx_refill_work.pending);
+	CHECK(st(XDX_MAP_EXCHANGES) == 32 && nr_free(XDX_CLASS_LOW, 3) == 31);
 	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
 	low_free = sim_free_low_frames();
 	rel = st(XDX_RELEASES);
@@ -884,7 +928,7 @@ static void test_budget_full_worker_trims_other_sizes(void)
 	CHECK(xdx_run_work(&xdx_refill_work));
 	CHECK(st(XDX_RELEASES) == rel && nr_free(XDX_CLASS_LOW, 2) == 0);
 	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
-	CHECK(last_path == P_POOL && xdx_refill_work.pending);
+	CHECK(last_path == P_REGION && xdx_refill_work.pending);
 	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
 	jiffies += HZ;
 	CHECK(xdx_run_work(&xdx_refill_work));
@@ -1495,6 +1539,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "large_order_left_to_worker", test_large_order_left_to_worker },
 	{ "large_mapping_never_to_pool", test_large_mapping_never_to_pool },
 	{ "miss_borrows_larger_region", test_miss_borrows_larger_region },
+	{ "small_miss_borrows_beyond_reserve", test_small_miss_borrows_beyond_reserve },
 	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
 	{ "idle_worker_releases_beyond_reserve", test_idle_worker_releases_beyond_reserve },
