@@ -74,9 +74,6 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 /* A miss may take a free region up to this many orders larger. */
 #define XDX_BORROW_ORDERS	2
 
-/* Most regions the worker builds for one size on demand, beyond the reserve. */
-#define XDX_MAX_WANT		16
-
 static unsigned int xdx_reserve = 2;
 static unsigned int xdx_atomic_order = 4;
 static unsigned int xdx_idle_secs = 30;
@@ -345,14 +342,22 @@ static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 	return pages;
 }
 
-/* A miss this mapping could not serve: ask the worker for one more. */
+/*
+ * A miss this mapping could not serve: ask the worker for more regions of
+ * its size, one more than asked so far or a quarter of those in use,
+ * whichever is more, and at most 4 MiB of one size a round.  A stream of
+ * mappings that has outgrown its regions (hundreds of single pages in
+ * flight, for scattered user buffers) grows them geometrically, in a few
+ * rounds, rather than one miss at a time.
+ */
 static void xdx_want_more(enum xdx_class cls, unsigned int order)
 {
+	unsigned int want = max(xdx_want[cls][order] + 1,
+				xdx_nr_used[cls][order] / 4);
+
 	lockdep_assert_held(&xdx_region_lock);
-	/* at most XDX_MAX_WANT regions and 4 MiB of one size a round */
-	if (xdx_want[cls][order] <
-	    min_t(unsigned int, XDX_MAX_WANT, max(1, SZ_4M >> (PAGE_SHIFT + order))))
-		xdx_want[cls][order]++;
+	xdx_want[cls][order] = min_t(unsigned int, want,
+				     max(1, SZ_4M >> (PAGE_SHIFT + order)));
 }
 
 static void xdx_kick_refill(void)
@@ -417,8 +422,8 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
  * saved on the mapping path, the reserve kept for its own size).
  * Otherwise one is exchanged now if @order is at most atomic_order
  * (XDX_ATOMIC_ORDER_MAX for a @large mapping) and the budget allows.  A
- * miss, or a borrowed region, asks the worker for regions of the size;
- * without a region the caller falls back.
+ * miss, served or not, asks the worker for regions of the size; without
+ * a region the caller falls back.
  * The mapping is recorded in the region under the lock, before it can be
  * found as mapped.  Never sleeps.
  *
@@ -473,7 +478,9 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 		*why = XDX_SKIP_BUDGET;
 		return NULL;
 	}
+	xdx_want_more(cls, order);	/* this size runs short: grow it */
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
+	xdx_kick_refill();
 
 	r = xdx_region_create(cls, order, GFP_NOWAIT, why);
 	if (r) {

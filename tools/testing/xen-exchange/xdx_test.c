@@ -822,11 +822,45 @@ static void test_small_miss_borrows_beyond_reserve(void)
 	CHECK(nr_free(XDX_CLASS_LOW, 1) == 0 && nr_free(XDX_CLASS_LOW, 2) == 1 &&
 	      nr_free(XDX_CLASS_LOW, 3) == 1);
 	CHECK(st(XDX_EXCHANGES) == ex + 1 && st(XDX_MAP_EXCHANGES) == 2);
-	CHECK(xdx_refill_work.pending && xdx_want[XDX_CLASS_LOW][1] == 1);
+	CHECK(xdx_refill_work.pending && xdx_want[XDX_CLASS_LOW][1] == 2);
 	for (i = 0; i < 3; i++)
 		unmap(&dev32, d[i], size - 200, DMA_BIDIRECTIONAL);
 	CHECK(nr_free(XDX_CLASS_LOW, 1) == 2 && nr_free(XDX_CLASS_LOW, 2) == 2);
 	check_books("small borrow");
+	teardown();
+}
+
+/*
+ * A size that runs short grows geometrically: once the worker has run,
+ * a miss asks it for a quarter of the regions of that size in use, not
+ * one more per miss, up to 4 MiB of one size a round.
+ */
+static void test_short_size_grows_geometrically(void)
+{
+	dma_addr_t d[48];
+	int i;
+
+	setup(0);
+	for (i = 0; i < 16; i++)
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(st(XDX_MAP_EXCHANGES) == 16 && xdx_want[XDX_CLASS_LOW][0] == 16);
+	xdx_run_work(&xdx_refill_work);
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 16 && xdx_want[XDX_CLASS_LOW][0] == 0);
+	for (; i < 48; i++) {
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+		CHECK(last_path == P_REGION && dev_sees(&dev32, d[i], cpu(BUF(i)), PAGE_SIZE));
+	}
+	/*
+	 * 16 taken from the free list, then 16 misses: the first, with 32
+	 * in use, asks for a quarter of them, each later one for one more
+	 */
+	CHECK(st(XDX_MAP_EXCHANGES) == 16 + 16);
+	CHECK(xdx_want[XDX_CLASS_LOW][0] == 32 / 4 + 15);
+	xdx_run_work(&xdx_refill_work);
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 32 / 4 + 15);
+	for (i = 0; i < 48; i++)
+		unmap(&dev32, d[i], PAGE_SIZE, DMA_TO_DEVICE);
+	check_books("grow");
 	teardown();
 }
 
@@ -957,7 +991,8 @@ static void test_release_and_shrinker_give_frames_back(void)
 	struct shrinker *s;
 	unsigned long low_free, held;
 	dma_addr_t dma[4], keep;
-	unsigned int o;
+	unsigned long pages;
+	unsigned int o, want[4];
 
 	setup(0);
 	s = xdx_shrinker_registered;
@@ -993,19 +1028,27 @@ static void test_release_and_shrinker_give_frames_back(void)
 	unmap(&dev32, keep, 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
 	/*
 	 * The reserve is kept by the shrinker, not by a flush.  The worker
-	 * builds the reserve, plus one region per miss since its last run
-	 * that the mapping could not serve itself; these misses (orders 0-3,
-	 * at most atomic_order) were served by an exchange in the mapping
-	 * path, so only the reserve is built: nothing beyond it to shrink.
+	 * builds the reserve plus what misses asked for since its last run:
+	 * these misses (orders 0-3, at most atomic_order) were served by an
+	 * exchange in the mapping path and asked for more all the same.  The
+	 * shrinker gives those back once idle, and keeps the reserve.
 	 */
 	xdx_reserve = 1;
+	for (o = 0, pages = 0; o < 4; o++) {
+		want[o] = xdx_want[XDX_CLASS_LOW][o];
+		CHECK(want[o] >= 1);
+		pages += want[o] << o;
+	}
 	xdx_run_work(&xdx_refill_work);
-	CHECK(nr_free(XDX_CLASS_LOW, 0) == 1 && nr_free(XDX_CLASS_LOW, 1) == 1);
-	CHECK(nr_free(XDX_CLASS_LOW, 2) == 1 && nr_free(XDX_CLASS_LOW, 3) == 1);
+	for (o = 0; o < 4; o++)
+		CHECK(nr_free(XDX_CLASS_LOW, o) == 1 + want[o]);
 	CHECK(nr_free(XDX_CLASS_LOW, 4) == 1 && nr_free(XDX_CLASS_LOW, 10) == 1);
-	CHECK(s->count_objects(s, &sc) == SHRINK_EMPTY);
+	CHECK(s->count_objects(s, &sc) == pages);
 	sc.nr_to_scan = 1000;
 	CHECK(s->scan_objects(s, &sc) == SHRINK_STOP);
+	jiffies += HZ;
+	CHECK(s->scan_objects(s, &sc) == pages);
+	CHECK(s->count_objects(s, &sc) == SHRINK_EMPTY);
 	for (o = 0; o <= XDX_MAX_ORDER; o++)
 		CHECK(nr_free(XDX_CLASS_LOW, o) == 1);
 	check_books("shrinker");
@@ -1540,6 +1583,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "large_mapping_never_to_pool", test_large_mapping_never_to_pool },
 	{ "miss_borrows_larger_region", test_miss_borrows_larger_region },
 	{ "small_miss_borrows_beyond_reserve", test_small_miss_borrows_beyond_reserve },
+	{ "short_size_grows_geometrically", test_short_size_grows_geometrically },
 	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
 	{ "idle_worker_releases_beyond_reserve", test_idle_worker_releases_beyond_reserve },
