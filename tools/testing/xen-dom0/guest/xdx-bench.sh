@@ -67,14 +67,21 @@ failures=0
 
 csv() { echo "XDX-CSV: $*"; }
 # sampled <out-file> <command...>: run a fio or iperf3 run, and set $late
-# to the exchanges made after its first LATE seconds (the steady state:
-# the run's own warm-up is over; empty without the backend's counters),
-# and $late_map to those of them made in a mapping call
+# to the exchanges made from LATE seconds after its first mapping on (the
+# run's own warm-up over; fio's start-up alone takes a second or two under
+# TCG; empty without the backend's counters), and $late_map to those of
+# them made in a mapping call
 LATE=2
 sampled() {
 	f=$1; shift
 	"$@" > "$f" 2>&1 &
 	pid=$!
+	if [ $platform = xen ]; then
+		n0=$(stat_get maps)
+		while [ "$(stat_get maps)" = "$n0" ] && kill -0 $pid 2>/dev/null; do
+			sleep 0.2
+		done
+	fi
 	sleep $LATE
 	l0=$([ $platform = xen ] && stat_get exchanges)
 	m0=$([ $platform = xen ] && stat_get exchanges_in_map)
