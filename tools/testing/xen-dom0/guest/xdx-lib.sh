@@ -32,6 +32,11 @@ run_test() {
 	ktap_result $rc "$name"
 }
 stat_get() { sed -n "s/^$1 //p" $XDX/stats; }
+# meminfo_kb <field>...: the sum of /proc/meminfo fields, in kB
+meminfo_kb() {
+	awk -v f=" $* " 'index(f, " " substr($1, 1, length($1) - 1) " ") { n += $2 }
+		END { print n + 0 }' /proc/meminfo
+}
 # Resetting the counters keeps verify mode's running totals in /tmp
 stats_reset() {
 	for c in verified_maps verify_failures; do

@@ -371,7 +371,7 @@ t_writeback() {
 	w=$!
 	# how much is dirty or under writeback while the reader runs
 	while kill -0 $w 2>/dev/null; do
-		awk '/^(Dirty|Writeback):/ { n += $2 } END { print n }' /proc/meminfo
+		meminfo_kb Dirty Writeback
 		sleep 0.05
 	done > /tmp/wb.kb &
 	while kill -0 $w 2>/dev/null || [ $passes -eq 0 ]; do
@@ -717,7 +717,7 @@ t_shrinker() {
 	stats_reset
 	before=$(stat_get region_bytes_low)
 	sleep 2		# idle long enough for the shrinker
-	avail=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+	avail=$(meminfo_kb MemAvailable)
 	mb=$((avail / 1024 - 64))
 	mkdir -p /mnt/hog && mount -t tmpfs -o size=${mb}m hog /mnt/hog || return 1
 	dd if=/dev/zero of=/mnt/hog/fill bs=1M count=$mb 2> /dev/null
@@ -725,7 +725,7 @@ t_shrinker() {
 		for b in /dev/sd? $NVME; do dd if=$b of=/dev/null bs=1M 2> /dev/null; done
 	done
 	during=$(stat_get region_bytes_low); rel_p=$(stat_get regions_released)
-	free=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+	free=$(meminfo_kb MemFree)
 	rm -f /mnt/hog/fill; umount /mnt/hog
 	sleep 2
 	relieved=$(stat_get region_bytes_low)
