@@ -552,14 +552,21 @@ t_bad_input() {
 	done
 	bench_bind >/dev/null || return 1
 	# below the swiotlb pool no mapping can be served: set_mask refuses
-	# (-b 20 and the 4 GiB scatter-gather list pass the tool and are refused
-	# by the kernel; the others are refused by the tool itself)
-	for args in "-b 20" "-b 32 -m 1 -e 1024 -g 1024" "-b 32 -m 2" "-b 32 -m 1 -e 0"; do
+	# (-b 20 and the 4 GiB scatter-gather list pass the tool and must be
+	# refused by the kernel's checks, with their own messages, not by a
+	# failing allocation; the others are refused by the tool itself)
+	for t in "-b 20|failed to set dma_mask" \
+		"-b 32 -m 1 -e 1024 -g 1024|invalid scatter-gather entry count" \
+		"-b 32 -m 2|" "-b 32 -m 1 -e 0|"; do
+		args=${t%%|*} msg=${t#*|}
+		n=$([ -n "$msg" ] && dmesg | grep -c "map_benchmark: $msg")
 		if dma_map_benchmark -t 1 -s 1 -g 1 -d 0 $args > /tmp/b 2>&1; then
 			echo "dma_map_benchmark $args succeeded"; rc=1
 		else echo "dma_map_benchmark $args refused: $(tail -1 /tmp/b)"; fi
+		if [ -n "$msg" ] && [ "$(dmesg | grep -c "map_benchmark: $msg")" -ne $((n + 1)) ]; then
+			echo "dma_map_benchmark $args: the kernel did not log '$msg'"; rc=1
+		fi
 	done
-	dmesg | grep -E "map_benchmark: invalid|failed to set dma_mask" | tail -3
 	return $rc
 }
 
