@@ -74,14 +74,10 @@ csv() { echo "XDX-CSV: $*"; }
 LATE=2
 sampled() {
 	f=$1; shift
+	n0=$([ $platform = xen ] && stat_get maps)
 	"$@" > "$f" 2>&1 &
 	pid=$!
-	if [ $platform = xen ]; then
-		n0=$(stat_get maps)
-		while [ "$(stat_get maps)" = "$n0" ] && kill -0 $pid 2>/dev/null; do
-			sleep 0.2
-		done
-	fi
+	[ $platform = xen ] && wait_first_map "$n0" $pid
 	sleep $LATE
 	l0=$([ $platform = xen ] && stat_get exchanges)
 	m0=$([ $platform = xen ] && stat_get exchanges_in_map)

@@ -32,6 +32,13 @@ run_test() {
 	ktap_result $rc "$name"
 }
 stat_get() { sed -n "s/^$1 //p" $XDX/stats; }
+# wait_first_map <maps-before> <pid>: until the backend sees a mapping
+# after <maps-before> (a run's I/O began), or <pid> has ended
+wait_first_map() {
+	while [ "$(stat_get maps)" = "$1" ] && kill -0 "$2" 2>/dev/null; do
+		sleep 0.2
+	done
+}
 # meminfo_kb <field>...: the sum of /proc/meminfo fields, in kB
 meminfo_kb() {
 	awk -v f=" $* " 'index(f, " " substr($1, 1, length($1) - 1) " ") { n += $2 }
