@@ -50,6 +50,15 @@ if [ "$mode" = check ]; then
 	done < "$res.expected"
 	echo "$(wc -l < "$res.expected") named phases and tests expected, $missing missing"
 fi
+# What a failed guest test printed last: CI shows only the end of this.
+grep -E '^not ok - (guest|small-pool-on|small-pool-off) [a-z0-9_]+' "$res" | head -3 |
+while read -r _ _ _ tag name _; do
+	log=$(dirname "$res")/logs/guest-$tag.log
+	[ "$tag" = guest ] && log=$(dirname "$res")/logs/guest-check.log
+	[ -f "$log" ] || continue
+	echo "---- $tag $name printed, last:"
+	grep -a -B12 -E "^not ok [0-9]+ $name( |\$)" "$log" | grep -a '^# ' | tail -6 | cut -c1-300
+done
 pass=$(grep '^ok ' "$res" | grep -vc '# SKIP')
 skip=$(grep '^ok ' "$res" | grep -c '# SKIP')
 fail=$(( $(grep -c '^not ok ' "$res") + missing ))
