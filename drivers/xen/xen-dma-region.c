@@ -15,11 +15,13 @@
  * steady state a mapping costs a list pop and a copy, no hypercall.
  *
  * Growth: a miss in the mapping path exchanges at once only up to
- * atomic_order, by default the fixed pool's largest mapping (the exchange
- * runs with interrupts off for PTE updates and a hypercall of that size);
- * larger misses take a free region up to four
- * times their size or fall back to the fixed swiotlb pool, and ask the
- * worker, which runs in process context, for regions of their size.  The
+ * atomic_order, by default 256 KiB, the fixed pool's largest page-aligned
+ * mapping (the exchange runs with interrupts off for PTE updates and a
+ * hypercall of that size); a larger miss takes a free region up to four
+ * times its size or falls back to the fixed swiotlb pool if that can take
+ * it, and asks the worker, which runs in process context, for regions of
+ * its size (a mapping promised at probe is exchanged up to
+ * XDX_ATOMIC_ORDER_MAX in the call).  The
  * worker also keeps @reserve free regions of every order below 4 GiB,
  * built at boot before devices probe.
  *
@@ -898,7 +900,7 @@ static const struct kernel_param_ops xdx_mb_ops = {
 module_param_cb(reserve, &xdx_reserve_ops, &xdx_reserve, 0644);
 MODULE_PARM_DESC(reserve, "Free regions below 4 GiB kept of every order 0-10 (default 2, at most 16)");
 module_param_cb(atomic_order, &xdx_order_ops, &xdx_atomic_order, 0644);
-MODULE_PARM_DESC(atomic_order, "Largest exchange made inside a mapping call, as page order (0-9, default 6)");
+MODULE_PARM_DESC(atomic_order, "Largest exchange made inside a mapping call, as page order, for sizes not promised at probe (0-9, default 6)");
 module_param_cb(idle_secs, &xdx_secs_ops, &xdx_idle_secs, 0644);
 MODULE_PARM_DESC(idle_secs, "Give back free regions beyond the reserve unused this long (0 = never, at most 3600; default 30)");
 module_param_cb(max_cached_mb, &xdx_mb_ops, &xdx_max_mb, 0644);
