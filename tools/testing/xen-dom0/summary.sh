@@ -50,14 +50,20 @@ if [ "$mode" = check ]; then
 	done < "$res.expected"
 	echo "$(wc -l < "$res.expected") named phases and tests expected, $missing missing"
 fi
-# What a failed guest test printed last: CI shows only the end of this.
+# What a failed guest test printed last (its "# " lines since the result
+# before it): CI shows only the end of this output.
 grep -E '^not ok - (guest|small-pool-on|small-pool-off) [a-z0-9_]+' "$res" | head -3 |
 while read -r _ _ _ tag name _; do
 	log=$(dirname "$res")/logs/guest-$tag.log
 	[ "$tag" = guest ] && log=$(dirname "$res")/logs/guest-check.log
 	[ -f "$log" ] || continue
 	echo "---- $tag $name printed, last:"
-	grep -a -B12 -E "^not ok [0-9]+ $name( |\$)" "$log" | grep -a '^# ' | tail -6 | cut -c1-300
+	sed -E 's/^\((XEN|d0)\) //' "$log" | awk -v n="$name" '
+		/^(not )?ok [0-9]+ / {
+			if ($1 == "not" && $4 == n)
+				for (i = (k > 8 ? k - 8 : 0); i < k; i++) print substr(b[i], 1, 300)
+			k = 0; next }
+		/^# / { b[k++] = $0 }'
 done
 pass=$(grep '^ok ' "$res" | grep -vc '# SKIP')
 skip=$(grep '^ok ' "$res" | grep -c '# SKIP')

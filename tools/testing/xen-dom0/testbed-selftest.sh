@@ -5,6 +5,7 @@
 #  - make check's accounting (summary.sh check): a results file with a
 #    pass for every name summary.sh expects must pass; with a phase or a
 #    named test removed, a failure, a skip or no results, it must not;
+#    a failed guest test's last lines are shown;
 #  - the launcher (run-xen.sh), against a stand-in for QEMU that writes a
 #    scripted console: a retry only after the known int3 Oops before
 #    /init, reported; no retry after any other death; a crash line of Xen
@@ -67,6 +68,17 @@ s_only_skips() {	# summary.sh without check: skips alone are no pass
 	echo 'ok - phase unpack # SKIP' > "$t/skips"
 	! RESULTS=/dev/null "$tb/summary.sh" "$t/skips" > /dev/null
 }
+s_failed_test_lines() {	# a failed guest test's own last lines are shown
+	local n
+	n=$(first small-pool-on | sed 's/^small-pool-on //')
+	flip "small-pool-on $n" "not ok - small-pool-on $n"
+	mkdir -p "$t/logs"
+	printf '%s\n' '# line of the test before' 'ok 1 kunit_suites' \
+		'(d0) # what the failed test saw' "(d0) not ok 2 $n" \
+		> "$t/logs/guest-small-pool-on.log"
+	verdict "$t/r" 1 '^# what the failed test saw$' &&
+		! RESULTS=/dev/null "$tb/summary.sh" "$t/r" check | grep -q 'test before'
+}
 
 tcase complete_results_pass verdict "$t/full" 0 "^$(wc -l < "$t/full") passed, 0 failed$"
 tcase fails_without_apply_phase without "phase apply"
@@ -84,6 +96,7 @@ tcase fails_on_a_failure s_failure
 tcase counts_a_skip_as_a_skip s_skip
 tcase fails_with_no_results verdict "$t/none" 1 "no results"
 tcase fails_with_only_skips s_only_skips
+tcase shows_what_a_failed_guest_test_printed s_failed_test_lines
 
 # The launcher against a stand-in QEMU: each call writes the next scripted
 # console (a file named in $t/consoles, one a line; "-": QEMU failed to
