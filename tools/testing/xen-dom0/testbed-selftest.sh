@@ -187,7 +187,7 @@ tcase launcher_gives_zeroed_disks l_disks
 # row and the claimed map rows, once as claimed and once slower with the
 # backend on
 bench_csv() { # <out> <on MB/s...> -- three values, then <on map us>
-	# [<on 64-page map us, one value a repeat>]
+	# [<on 64-page map us, one value a repeat> [<on 1-page map us, the same>]]
 	local f=$1 mb on_us=$5 rep=1 us
 	{
 		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
@@ -197,6 +197,7 @@ bench_csv() { # <out> <on MB/s...> -- three values, then <on map us>
 			for g in 1 64; do
 				us=$on_us
 				[ $g = 64 ] && [ -n "${6:-}" ] && us=$(echo $6 | cut -d' ' -f$rep)
+				[ $g = 1 ] && [ -n "${7:-}" ] && us=$(echo $7 | cut -d' ' -f$rep)
 				echo "XDX-CSV: xen,off,map,single,32,$g,0,0,1,$rep,2.0,0,2.0,0,1,1,0,0,0,1,1,1,"
 				echo "XDX-CSV: xen,on,map,single,32,$g,0,0,1,$rep,$us,0,$us,0,1,1,1,0,0,0,0,0,"
 			done
@@ -221,6 +222,13 @@ b_claim() {
 	report "$t/claim.log" && { echo "# the report passed"; return 1; }
 	grep -q "FAILED.*claim map single 32-bit 1" "$t/bench.out"
 }
+# the 1-page claim is "faster" (1.2): judged on the fastest repeats, two
+# slow ones of three (the median 1.05, as in a CI run) do not fail it
+b_claim_noise() {
+	bench_csv "$t/noise.log" 120 130 140 1.0 "" "1.5 1.9 1.9"
+	report "$t/noise.log" || { tail -5 "$t/bench.out"; return 1; }
+	grep -q "ok: claim map single 32-bit 1:" "$t/bench.out"
+}
 # the 64-page claim is "not slower": one slow repeat (the median 0.95) is
 # within the spread, every repeat slower is not
 b_outlier() {
@@ -238,4 +246,5 @@ tcase bench_report_not_slower_claim_takes_one_slow_repeat b_outlier
 tcase bench_report_not_slower_claim_fails_every_repeat_slower b_slower
 tcase bench_report_fails_a_slower_32bit_row b_slow
 tcase bench_report_fails_a_claim_not_met b_claim
+tcase bench_report_faster_claim_takes_slow_repeats b_claim_noise
 exit $rc
