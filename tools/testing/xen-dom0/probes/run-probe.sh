@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-probe.sh <probe> [--kernel <bzImage>] [--append "<dom0 args>"]:
+# one boot of dom0 under Xen running probes/<probe>.sh in place of make
+# run's guest script, for the one-off measurements the README quotes; it
+# prints the probe's "PROBE" lines.  Needs the images make check builds
+# (make kernel initramfs, and the Xen image); the irqsoff probe needs the
+# debug kernel (make debug-kernel, then --kernel build/obj-debug/...).
+# Not part of make check.  Output: build/probe/<probe>.log (the console).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+proj=$(cd "$here/../../../.." && pwd)
+probe=${1:?usage: run-probe.sh <probe> [--kernel <bzImage>] [--append "<args>"]}
+shift
+if [ "$probe" = run-probe ] || [ ! -f "$here/$probe.sh" ]; then
+	echo -n "run-probe: no probe $probe; there are:" >&2
+	for f in "$here"/*.sh; do
+		f=$(basename "$f" .sh); [ "$f" = run-probe ] || echo -n " $f" >&2
+	done
+	echo >&2; exit 2
+fi
+kernel=$proj/build/obj-dom0/arch/x86/boot/bzImage append=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	*) echo "run-probe: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+out=$proj/build/probe; root=$out/root-$probe
+for f in "$kernel" "$proj/build/initramfs.cpio.gz" "$proj/build/xen-4.17.gz.elf"; do
+	[ -f "$f" ] || { echo "run-probe: $f missing: make kernel initramfs first" >&2; exit 2; }
+done
+rm -rf "$root"; mkdir -p "$root"
+(cd "$root" && zcat "$proj/build/initramfs.cpio.gz" | cpio -id --quiet)
+install -m 755 "$here/$probe.sh" "$root/bin/xdx-demo.sh"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/$probe.cpio.gz"
+rm -rf "$root"
+RESULTS=$out/results "$proj/tools/testing/xen-dom0/run-xen.sh" --xen "$proj/build/xen-4.17.gz.elf" \
+	--kernel "$kernel" --initrd "$out/$probe.cpio.gz" --log "$out/$probe.log" \
+	--mode demo --timeout 900 --tag "probe-$probe" ${append:+--append "$append"} > "$out/$probe.out" 2>&1 ||
+	{ tail -3 "$out/$probe.out"; exit 1; }
+grep -a "^PROBE" "$out/$probe.log"
