@@ -43,11 +43,13 @@ if [ "$mode" = check ]; then
 		echo "series git_am_applies_to_base"
 		sed -nE 's/^\s*variant ([a-z0-9]+) .*/config \1_builds/p' "$tb/config-check.sh"
 	} > "$res.expected"
-	while IFS= read -r name; do
-		grep -qE "^(not )?ok - $name( #.*)?$" "$res" && continue
-		echo "not ok - $name # MISSING: no result recorded"
-		missing=$((missing + 1))
-	done < "$res.expected"
+	# the names with a result line ("ok - <name>", "not ok - <name>", with
+	# or without a " # ..." comment), then each expected name not among them
+	awk 'NR == FNR { if (sub(/^(not )?ok - /, "")) { sub(/ #.*$/, ""); seen[$0] = 1 }; next }
+	     !($0 in seen) { print "not ok - " $0 " # MISSING: no result recorded" }' \
+		"$res" "$res.expected" > "$res.missing"
+	cat "$res.missing"
+	missing=$(wc -l < "$res.missing")
 	echo "$(wc -l < "$res.expected") named phases and tests expected, $missing missing"
 fi
 # What a failed guest test printed last (its "# " lines since the result
