@@ -120,12 +120,6 @@ map() {
 	fi
 	csv "$platform,$cfg,map,$mode,$bits,$g,$n,$dir,$th,$rep,$m,$u,$it,$(counters),"
 }
-# Before a cold run: give every free region back (the worker rebuilds the
-# boot reserve, as at boot) and drop the page cache.
-go_cold() {
-	[ $platform = xen ] && [ "$cfg" = on ] && echo 1 > $XDX/flush
-	sync; echo 3 > /proc/sys/vm/drop_caches
-}
 # the disk of a fio point: sym (behind the 32-bit HBA), nvme32 (NVMe under
 # a 32-bit limit; only under Xen), nvme64 (NVMe as it is)
 fio_disk() {

@@ -53,6 +53,41 @@ stats_reset() {
 }
 stat_total() { echo $(( $(cat /tmp/xdx.$1 2>/dev/null || echo 0) + $(stat_get $1) )); }
 xdx_enable() { echo "$1" > /sys/module/xen_dma_exchange/parameters/enable; }
+# go_cold: the state of a fresh boot: every free region given back (with
+# the backend there and on; the worker rebuilds the reserve), the page
+# cache written back and dropped
+go_cold() {
+	[ -e $XDX/flush ] && [ "$(cat /sys/module/xen_dma_exchange/parameters/enable)" = Y ] &&
+		echo 1 > $XDX/flush
+	sync; echo 3 > /proc/sys/vm/drop_caches
+}
+# irqsoff_available: 0 if the irqsoff tracer is there (the debug kernel
+# has it), 1 if not, 2 if tracefs could not be mounted
+IRQSOFF_TR=/sys/kernel/tracing
+irqsoff_available() {
+	[ -d $IRQSOFF_TR/events ] || mount -t tracefs tracefs $IRQSOFF_TR || return 2
+	grep -qw irqsoff $IRQSOFF_TR/available_tracers
+}
+# irqsoff_run <command...>: run the command under the irqsoff tracer; set
+# $irqsoff_us to the worst interrupts-off section meanwhile (µs) and
+# $irqsoff_where to where it started and ended, keep the trace in
+# /tmp/irqsoff.trace; return the command's status
+irqsoff_run() {
+	local rc
+	irqsoff_us= irqsoff_where=
+	rm -f /tmp/irqsoff.trace
+	echo 0 > $IRQSOFF_TR/tracing_max_latency
+	echo irqsoff > $IRQSOFF_TR/current_tracer || return 1
+	echo 1 > $IRQSOFF_TR/tracing_on
+	"$@"; rc=$?
+	echo 0 > $IRQSOFF_TR/tracing_on
+	irqsoff_us=$(cat $IRQSOFF_TR/tracing_max_latency)
+	cat $IRQSOFF_TR/trace > /tmp/irqsoff.trace
+	irqsoff_where=$(grep -E "=> (started|ended) at" /tmp/irqsoff.trace | head -2 |
+		sed 's/.*at: *//' | tr '\n' ' ')
+	echo nop > $IRQSOFF_TR/current_tracer
+	return $rc
+}
 # dev_limit <pci-dev> <bits>: test-only cap of the device's bus DMA limit (0 = none)
 dev_limit() { echo "$1 $2" > $XDX/dev_dma_limit; }
 pci_dev_by_id() { # vendor device

@@ -319,23 +319,16 @@ t_storm() {
 # back, so misses exchange in the mapping path (up to atomic_order) and in
 # the worker.  Reported with where it was; the tracer must have seen one.
 t_irqsoff() {
-	TR=/sys/kernel/tracing
-	[ -d $TR/events ] || mount -t tracefs tracefs $TR || return 1
-	grep -qw irqsoff $TR/available_tracers || { echo "no irqsoff tracer in this kernel"; return 77; }
+	irqsoff_available
+	case $? in 0) ;; 1) echo "no irqsoff tracer in this kernel"; return 77 ;; *) return 1 ;; esac
 	bench_bind >/dev/null || return 1
 	echo 0 > $XDX/flush
-	echo 0 > $TR/tracing_max_latency
-	echo irqsoff > $TR/current_tracer || return 1
-	echo 1 > $TR/tracing_on
-	dma_map_benchmark -t 2 -s 5 -b 32 -g 8 -d 2 -f > /tmp/irq.b 2>&1; rc=$?
-	echo 0 > $TR/tracing_on
-	lat=$(cat $TR/tracing_max_latency)
-	echo "worst IRQs-off section: $lat us (QEMU TCG time), atomic_order $(cat /sys/module/xen_dma_exchange/parameters/atomic_order)"
-	grep -E "latency:|=> started at|=> ended at" $TR/trace | head -3
-	grep -A12 "=> ended at" $TR/trace | grep -E "^ *=> " | head -12
-	echo nop > $TR/current_tracer
+	irqsoff_run dma_map_benchmark -t 2 -s 5 -b 32 -g 8 -d 2 -f > /tmp/irq.b 2>&1; rc=$?
+	echo "worst IRQs-off section: $irqsoff_us us (QEMU TCG time), atomic_order $(cat /sys/module/xen_dma_exchange/parameters/atomic_order)"
+	grep -E "latency:|=> started at|=> ended at" /tmp/irqsoff.trace | head -3
+	grep -A12 "=> ended at" /tmp/irqsoff.trace | grep -E "^ *=> " | head -12
 	tail -2 /tmp/irq.b
-	[ $rc -eq 0 ] && [ "$lat" -gt 0 ]
+	[ $rc -eq 0 ] && [ "$irqsoff_us" -gt 0 ]
 }
 
 # User-mapped pages: O_DIRECT to and from a shared mapping of a tmpfs file

@@ -7,9 +7,7 @@
 # (the run-time switch off).  3 rounds; the worst section of each 5-s run,
 # where it started and ended, and the exchanges made in a mapping call.
 . /bin/xdx-lib.sh
-TR=/sys/kernel/tracing
-[ -d $TR/events ] || mount -t tracefs tracefs $TR
-grep -qw irqsoff $TR/available_tracers || { echo "PROBE no irqsoff tracer in this kernel"; exit 1; }
+irqsoff_available || { echo "PROBE no irqsoff tracer in this kernel"; exit 1; }
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
 P=/sys/module/xen_dma_exchange/parameters
 one() { # enable granule
@@ -17,17 +15,11 @@ one() { # enable granule
 	echo 1 > $XDX/flush; stats_reset
 	( while [ ! -e /tmp/probe.stop ]; do echo 1 > $XDX/flush; sleep 0.05; done ) &
 	fl=$!
-	echo 0 > $TR/tracing_max_latency
-	echo irqsoff > $TR/current_tracer
-	echo 1 > $TR/tracing_on
-	dma_map_benchmark -t 2 -s 5 -b 32 -g $2 -d 2 -f > /tmp/probe.b 2>&1; rc=$?
-	echo 0 > $TR/tracing_on
+	irqsoff_run dma_map_benchmark -t 2 -s 5 -b 32 -g $2 -d 2 -f > /tmp/probe.b 2>&1; rc=$?
 	touch /tmp/probe.stop; wait $fl; rm -f /tmp/probe.stop
-	where=$(grep -E "=> (started|ended) at" $TR/trace | head -2 | sed 's/.*at: *//' | tr '\n' ' ')
 	echo "PROBE enable=$1 atomic_order=$(cat $P/atomic_order) g=$2 rc=$rc" \
-		"worst_irqsoff_us=$(cat $TR/tracing_max_latency) at: $where" \
+		"worst_irqsoff_us=$irqsoff_us at: $irqsoff_where" \
 		"exchanges_in_map=$(stat_get exchanges_in_map) bounces=$(stat_get bounces)"
-	echo nop > $TR/current_tracer
 }
 echo 0 > $P/reserve
 for round in 1 2 3; do

@@ -19,8 +19,7 @@ run() { # label
 }
 dev_limit "$(nvme_pci)" 32
 for i in 1 2 3 4; do
-	[ "$(cat $E)" = Y ] && echo 1 > $XDX/flush
-	sync; echo 3 > /proc/sys/vm/drop_caches
+	go_cold
 	run "pair$i-cold"; run "pair$i-warm"
 done
 dev_limit "$(nvme_pci)" 0
