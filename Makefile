@@ -133,7 +133,9 @@ BENCH    ?= full
 FRAG     ?= 0
 BENCHOUT := $(OUT)/bench-$(BENCH)$(if $(filter-out 0,$(FRAG)),-frag)
 BENCHRUN  = --mode bench --timeout $(if $(filter quick,$(BENCH)),3600,10800) --append "xdx.bench=$(BENCH) xdx.frag=$(FRAG) $(BENCH_ARGS)
-bench: $(if $(PREBUILT),,initramfs) $(XEN)
+bench: $(if $(filter 1,$(PREBUILT)),,initramfs) $(XEN)
+	@$(if $(filter 1,$(PREBUILT)),grep -q "^ok - phase initramfs " $(RESULTS) || \
+		{ echo "bench: PREBUILT=1 but no kernel and initramfs were built in this run"; exit 1; })
 	@mkdir -p $(BENCHOUT)
 	$(TESTBED)/phase.sh bench-xen-off $(RUNXEN) --log $(BENCHOUT)/xen-off.log \
 		$(BENCHRUN) xdx.config=off xen_dma_exchange.enable=0"
@@ -152,9 +154,10 @@ shell: initramfs $(XEN)
 	$(RUNXEN) --log $(OUT)/logs/shell.log --mode shell
 
 # The kernel and initramfs the guest suite built serve the benchmark as
-# they are, and the series check starts from that build (PREBUILT=1: no
-# second pass of make over an unchanged tree; the series check builds
-# anyway); the static gates and configuration builds re-apply the series.
+# they are (PREBUILT=1: no second pass of make over the unchanged tree; the
+# benchmark refuses to run if that build did not succeed in this run), and
+# the series check, which builds anyway, only re-applies the series, as
+# the static gates and the configuration builds do.
 check: deps
 	@rm -f $(OUT)/results.txt $(XEN); mkdir -p $(OUT)
 	-@$(MAKE) --no-print-directory host-test
@@ -167,7 +170,7 @@ check: deps
 
 # Bisectability (a build after every patch), the option-off build and a
 # git am of the series onto a clean base, in the test-bed build directory
-series-check: $(if $(PREBUILT),,kernel)
+series-check: $(if $(filter 1,$(PREBUILT)),apply,kernel)
 	$(TESTBED)/phase.sh series-check $(TESTBED)/series-check.sh $(KTREE) $(KOBJ) "$(KMAKE)"
 
 # CONFIG_XEN=n and arm64 builds of the directories holding our code and

@@ -45,7 +45,7 @@ if [ "$mode" = check ]; then
 	} > "$res.expected"
 	# the names with a result line ("ok - <name>", "not ok - <name>", with
 	# or without a " # ..." comment), then each expected name not among them
-	awk 'NR == FNR { if (sub(/^(not )?ok - /, "")) { sub(/ #.*$/, ""); seen[$0] = 1 }; next }
+	awk 'FILENAME == ARGV[1] { if (sub(/^(not )?ok - /, "")) { sub(/ #.*$/, ""); seen[$0] = 1 }; next }
 	     !($0 in seen) { print "not ok - " $0 " # MISSING: no result recorded" }' \
 		"$res" "$res.expected" > "$res.missing"
 	cat "$res.missing"
