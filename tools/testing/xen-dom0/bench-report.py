@@ -101,15 +101,18 @@ def ratio(a, b):
 DIRS = {'0': 'bidi', '1': 'to-dev', '2': 'from-dev'}
 md = []
 reps = max(int(r['rep']) for r in rows)
+runs32 = max([len(c.get('on', c.get('native', []))) for k, c in runs.items()
+              if k[0] == 'map' and k[1] in ('single', 'sg') and k[2] == 32] or [0])
 md.append('QEMU TCG on a 2-core host: times are emulated, not hardware times; '
           'compare ratios.  off = booted with `xen_dma_exchange.enable=0` '
           '(upstream swiotlb-xen, bounce-first), on = our backend, native = '
           'the same kernel booted without Xen (dma-direct); fio and iperf3 rows one boot '
           'each, `dma_map_benchmark` rows off and on in the on boot, point by point, '
           'through the run-time switch.  '
-          'Medians of %d repeat(s); µs are map/unmap averages from '
+          'Medians of %d repeat(s) (of the %d runs each way of the 32-bit same-buffer '
+          'and sg points: `xdx.pairs` off-on pairs a repeat); µs are map/unmap averages from '
           '`dma_map_benchmark`, MB bounced (through the fixed swiotlb pool) and '
-          'exchanges (regions made) are totals over the repeats.' % reps)
+          'exchanges (regions made) are totals over the repeats.' % (reps, runs32))
 
 md.append('\n### Same buffer mapped again and again (regions reused)\n')
 md.append('| mask | pages | dir | thr | off | on | native | off÷on | off: MB bounced | on: MB bounced | on: exchanges |')

@@ -18,6 +18,11 @@
 #                          asserts; full: every point, 64-bit included)
 #   xdx.reps=N             repeats (default 5 full, 3 quick)
 #   xdx.secs=N             seconds per dma_map_benchmark run (default 1)
+#   xdx.pairs=N            off-on pairs of each 32-bit same-buffer and sg
+#                          dma_map_benchmark point per repeat (default 3
+#                          quick, 1 full): the points bench-claims.txt
+#                          asserts, so that one slow run of the few a
+#                          quick bench has does not decide a median
 #   xdx.wsecs=N            seconds per fio or iperf3 run (default 3)
 #   xdx.frag=N             first fragment the P2M with N balloon cycles (a
 #                          dom0 that has run a while); fio and iperf3 rows
@@ -33,10 +38,12 @@
 arg() { sed -n "s/.*xdx\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline; }
 level=$(arg bench); [ -n "$level" ] || level=full
 reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
+pairs=$(arg pairs)
 wsecs=$(arg wsecs); [ -n "$wsecs" ] || wsecs=3
 rows=$(arg rows)
 if [ "$level" = quick ]; then
 	[ -n "$reps" ] || reps=3
+	[ -n "$pairs" ] || pairs=3
 	GRANULES="1 64"; DIRS="0"; THREADS="1"; FRESH_G="1 64"; SG_G="1"
 	# the points bench-report.py asserts (32-bit): disk kind rw bs-KiB iodepth
 	FIO_POINTS="sym direct randread 1024 32
@@ -46,6 +53,7 @@ nvme32 buffered read 1024 1"
 	NICS=e1000
 else
 	[ -n "$reps" ] || reps=5
+	[ -n "$pairs" ] || pairs=1
 	GRANULES="1 4 16 64 256 512"; DIRS="0 1 2"; THREADS="1 2"
 	FRESH_G="1 16 64 256"; SG_G="1 16"; NICS="e1000 e1000e"
 	FIO_POINTS=$(for d in sym nvme32 nvme64; do for rw in randread randwrite; do
@@ -120,6 +128,8 @@ map() {
 	fi
 	csv "$platform,$cfg,map,$mode,$bits,$g,$n,$dir,$th,$rep,$m,$u,$it,$(counters),"
 }
+# npairs <bits>: off-on pairs of a same-buffer or sg point in a repeat
+npairs() { [ "$1" = 32 ] && echo "$pairs" || echo 1; }
 # the disk of a fio point: sym (behind the 32-bit HBA), nvme32 (NVMe under
 # a 32-bit limit; only under Xen), nvme64 (NVMe as it is)
 fio_disk() {
@@ -197,11 +207,15 @@ while [ $rep -le "$reps" ]; do
 		for cfg in $MAP_CONFIGS; do map $cfg fresh $bits $g 0 0 1 $rep; done
 	done; done
 	for bits in 32 64; do for g in $GRANULES; do for dir in $DIRS; do for th in $THREADS; do
-		for cfg in $MAP_CONFIGS; do map $cfg single $bits $g 0 $dir $th $rep; done
+		for p in $(seq "$(npairs $bits)"); do
+			for cfg in $MAP_CONFIGS; do map $cfg single $bits $g 0 $dir $th $rep; done
+		done
 	done; done; done; done
 	# dma_map_sg() of 32 buffers
 	for bits in 32 64; do for g in $SG_G; do
-		for cfg in $MAP_CONFIGS; do map $cfg sg $bits $g 32 0 1 $rep; done
+		for p in $(seq "$(npairs $bits)"); do
+			for cfg in $MAP_CONFIGS; do map $cfg sg $bits $g 32 0 1 $rep; done
+		done
 	done; done
 	[ -n "$MAP_CONFIGS" ] && [ $platform = xen ] && echo Y > $ENABLE
 	while read -r disk kind rw bs qd; do
