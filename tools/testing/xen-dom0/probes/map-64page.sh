@@ -1,30 +1,54 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # dma_map_benchmark, 64 pages, 32-bit mask, bidirectional, 1 thread, in
-# one boot: 10 rounds of a 1-s run bounce-only (the run-time switch off)
+# one boot: rounds of a 1-s run bounce-only (the run-time switch off)
 # then one with the backend, as the bench's map rows run; the backend's
 # counters of each run and its free and mapped 256-KiB regions after it.
-# Between rounds, as between the bench's repeats, every other round: fio
-# buffered 1 MiB reads on NVMe under a 32-bit limit from cold (every free
-# region given back first), or with xdx.between=iperf on dom0's command
-# line, iperf3 both ways through the 32-bit e1000 (3 s each).
+# dom0 arguments (run-probe.sh --append):
+#   xdx.rounds=N       rounds (default 10)
+#   xdx.between=fio    every other round, fio buffered 1 MiB reads on NVMe
+#                      under a 32-bit limit from cold (every free region
+#                      given back first), as between the bench's repeats
+#   xdx.between=iperf  every other round, iperf3 both ways through the
+#                      32-bit e1000 (3 s each)
+#   trace_event=xen_dma_exchange:xen_dma_exchange_hit
+#                      also count each run's mappings by CPU, buffer and
+#                      region (the event is enabled at boot: switching it
+#                      at run time patches kernel text, which TCG does
+#                      not always survive)
 . /bin/xdx-lib.sh
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
-between=$(sed -n 's/.*xdx\.between=\([a-z]*\).*/\1/p' /proc/cmdline)
+E=/sys/module/xen_dma_exchange/parameters/enable
+T=/sys/kernel/tracing
+S="region_maps exchanges exchanges_in_map regions_released bounces"
+arg() { sed -n "s/.*xdx\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline; }
+rounds=$(arg rounds); [ -n "$rounds" ] || rounds=10
+between=$(arg between)
 if [ "$between" = iperf ]; then
 	net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
 fi
-E=/sys/module/xen_dma_exchange/parameters/enable
-S="region_maps exchanges exchanges_in_map regions_released skipped_budget skipped_no_free_region bounces"
+trace=0
+if grep -q "trace_event=xen_dma_exchange" /proc/cmdline; then
+	[ -d $T/events ] || mount -t tracefs tracefs $T
+	echo 0 > $T/tracing_on; echo 4096 > $T/buffer_size_kb; trace=1
+fi
+# the mappings of the last run by CPU, buffer and region, from the trace
+hits() {
+	grep -v '^#' $T/trace |
+		sed -n 's/.*\[\(00[0-9]\)\].*phys=\(0x[0-9a-f]*\).*dma=\(0x[0-9a-f]*\)/cpu\1 buf=\2 region=\3/p' |
+		sort | uniq -c | awk '{ printf " %s:%s,%s,%s", $1, $2, $3, $4 }'
+}
 i=1
-while [ $i -le 10 ]; do
+while [ $i -le "$rounds" ]; do
 	for en in N Y; do
 		echo $en > $E
 		stats_reset
+		[ $trace = 1 ] && echo > $T/trace && [ $en = Y ] && echo 1 > $T/tracing_on
 		o=$(dma_map_benchmark -t 1 -s 1 -b 32 -g 64 -d 0 2>&1 | grep average |
 			sed 's/ standard deviation:/ sd /; s/average //; s/ latency(us)//' | tr '\n' ' ')
+		h=""; [ $trace = 1 ] && echo 0 > $T/tracing_on && [ $en = Y ] && h=" hits$(hits)"
 		s=""; for n in $S; do s="$s $n=$(stat_get $n)"; done
-		echo "PROBE round $i enable=$en $o$s order6=$(sed -n 's/^low 6 256 //p' $XDX/regions)"
+		echo "PROBE round $i enable=$en $o$s order6=$(sed -n 's/^low 6 256 //p' $XDX/regions)$h"
 	done
 	if [ $((i % 2)) = 1 ] && [ "$between" = iperf ]; then
 		go_cold
@@ -32,7 +56,7 @@ while [ $i -le 10 ]; do
 			iperf3 -c 10.0.3.100 -p 5201 -t 3 -f m $d > /dev/null 2>&1 || echo "PROBE iperf3 $d failed"
 		done
 		echo "PROBE after iperf: $(tr '\n' ' ' < $XDX/regions)"
-	elif [ $((i % 2)) = 1 ]; then
+	elif [ $((i % 2)) = 1 ] && [ "$between" = fio ]; then
 		dev_limit "$(nvme_pci)" 32
 		go_cold
 		for st in cold warm; do
