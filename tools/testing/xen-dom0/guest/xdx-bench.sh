@@ -61,7 +61,6 @@ else
 		for bs in 4 1024; do echo "$d buffered ${rw#rand} $bs 1"; done
 	done; done)
 fi
-ENABLE=/sys/module/xen_dma_exchange/parameters/enable
 if [ -e $XDX/stats ]; then
 	platform=xen; CONFIGS=$(arg config); [ -n "$CONFIGS" ] || CONFIGS=on
 	# map rows: both configurations in the backend's boot, none in the

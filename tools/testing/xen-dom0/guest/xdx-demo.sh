@@ -9,7 +9,7 @@ secs=5
 sym=$(disk_on_pci "$(sym_pci)") || { echo "demo: no disk behind the lsi53c895a"; exit 1; }
 bench_bind >/dev/null || { echo "demo: no benchmark device"; exit 1; }
 net32_up || { echo "demo: no 32-bit NIC"; exit 1; }
-row "backend" "$(cat /sys/module/xen_dma_exchange/parameters/enable)" "Y/N"
+row "backend" "$(cat $ENABLE)" "Y/N"
 row "fixed pool" "$(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 ))" "MiB"
 row "32-bit HBA disk max_sectors_kb" "$(cat /sys/block/${sym#/dev/}/queue/max_sectors_kb)" "KiB"
 # fio: 1 MiB random reads, O_DIRECT, queue depth 32, on the 32-bit HBA

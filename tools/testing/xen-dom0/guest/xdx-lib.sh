@@ -3,6 +3,8 @@
 # Shared helpers for the guest scripts: KTAP output and backend controls.
 XDX=/sys/kernel/debug/xen_dma_exchange
 SWIOTLB=/sys/kernel/debug/swiotlb
+# the backend's run-time switch (Y/N)
+ENABLE=/sys/module/xen_dma_exchange/parameters/enable
 T=0
 FAILED=0
 
@@ -52,12 +54,12 @@ stats_reset() {
 	echo 0 > $XDX/stats
 }
 stat_total() { echo $(( $(cat /tmp/xdx.$1 2>/dev/null || echo 0) + $(stat_get $1) )); }
-xdx_enable() { echo "$1" > /sys/module/xen_dma_exchange/parameters/enable; }
+xdx_enable() { echo "$1" > $ENABLE; }
 # go_cold: the state of a fresh boot: every free region given back (with
 # the backend there and on; the worker rebuilds the reserve), the page
 # cache written back and dropped
 go_cold() {
-	[ -e $XDX/flush ] && [ "$(cat /sys/module/xen_dma_exchange/parameters/enable)" = Y ] &&
+	[ -e $XDX/flush ] && [ "$(cat $ENABLE)" = Y ] &&
 		echo 1 > $XDX/flush
 	sync; echo 3 > /proc/sys/vm/drop_caches
 }

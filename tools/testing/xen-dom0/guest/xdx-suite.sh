@@ -647,7 +647,7 @@ deep_queue_run() {
 		--size=24M --offset_increment=32M; frc=$?
 	hw=$(cat $SWIOTLB/io_tlb_used_hiwater)
 	via=$(stat_get bytes_via_region); bounced=$(stat_get bytes_bounced)
-	echo "$2, $3: backend $(cat /sys/module/xen_dma_exchange/parameters/enable) at boot $BOOT_ENABLE," \
+	echo "$2, $3: backend $(cat $ENABLE) at boot $BOOT_ENABLE," \
 		"pool $4 slots, high-water $hw, $(( $(pool_full_msgs) - $5 )) 'swiotlb buffer is full' since the cold run began;" \
 		"bytes via regions $via, via the fixed pool $bounced, exchanges $(stat_get exchanges)," \
 		"fio exit $frc"
@@ -822,7 +822,7 @@ t_megasas() {
 }
 
 ktap_plan 32
-BOOT_ENABLE=$(cat /sys/module/xen_dma_exchange/parameters/enable)
+BOOT_ENABLE=$(cat $ENABLE)
 echo 1 > /sys/module/xen_dma_exchange/parameters/verify
 run_test xen_pv_dom0 t_pv_dom0
 kunit_subtests

@@ -5,11 +5,10 @@
 # the backend, in one boot; map and unmap latency of each run.
 . /bin/xdx-lib.sh
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
-E=/sys/module/xen_dma_exchange/parameters/enable
 i=1
 while [ $i -le 12 ]; do
 	for c in N Y; do
-		echo $c > $E
+		echo $c > $ENABLE
 		o=$(dma_map_benchmark -t 1 -s 1 -b 32 -g 1 -d 0 2>&1 | grep average |
 			sed 's/ standard deviation:/ sd /' | tr '\n' ' ')
 		echo "PROBE pair $i enable=$c $o"

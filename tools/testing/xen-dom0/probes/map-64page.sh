@@ -18,7 +18,6 @@
 #                      not always survive)
 . /bin/xdx-lib.sh
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
-E=/sys/module/xen_dma_exchange/parameters/enable
 T=/sys/kernel/tracing
 S="region_maps exchanges exchanges_in_map regions_released bounces"
 arg() { sed -n "s/.*xdx\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline; }
@@ -41,7 +40,7 @@ hits() {
 i=1
 while [ $i -le "$rounds" ]; do
 	for en in N Y; do
-		echo $en > $E
+		echo $en > $ENABLE
 		stats_reset
 		[ $trace = 1 ] && echo > $T/trace && [ $en = Y ] && echo 1 > $T/tracing_on
 		o=$(dma_map_benchmark -t 1 -s 1 -b 32 -g 64 -d 0 2>&1 | grep average |

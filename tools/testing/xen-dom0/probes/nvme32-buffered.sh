@@ -6,7 +6,6 @@
 # cache dropped) and a warm one of 3 s; MB/s and the backend's counters.
 # The bench compares two boots; this compares within one.
 . /bin/xdx-lib.sh
-E=/sys/module/xen_dma_exchange/parameters/enable
 run() { # label
 	stats_reset
 	out=$(fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct=0 --rw=read \
@@ -19,9 +18,9 @@ run() { # label
 dev_limit "$(nvme_pci)" 32
 for i in 1 2 3 4 5 6 7 8; do
 	for en in N Y; do
-		echo Y > $E
+		echo Y > $ENABLE
 		go_cold
-		echo $en > $E
+		echo $en > $ENABLE
 		run "pair$i enable=$en cold"; run "pair$i enable=$en warm"
 	done
 done

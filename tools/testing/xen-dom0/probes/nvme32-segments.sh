@@ -6,8 +6,7 @@
 # counters (regions with it, the fixed pool without: boot with
 # xen_dma_exchange.enable=0 for bounce-only).
 . /bin/xdx-lib.sh
-E=/sys/module/xen_dma_exchange/parameters/enable
-echo "PROBE enable=$(cat $E)"
+echo "PROBE enable=$(cat $ENABLE)"
 run() { # label
 	stats_reset
 	out=$(fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct=1 --rw=randread \
