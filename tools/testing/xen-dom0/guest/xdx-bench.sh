@@ -19,10 +19,11 @@
 #   xdx.reps=N             repeats (default 5 full, 3 quick)
 #   xdx.secs=N             seconds per dma_map_benchmark run (default 1)
 #   xdx.pairs=N            off-on pairs of each 32-bit same-buffer and sg
-#                          dma_map_benchmark point per repeat (default 3
-#                          quick, 1 full): the points bench-claims.txt
-#                          asserts, so that one slow run of the few a
-#                          quick bench has does not decide a median
+#                          dma_map_benchmark point per repeat (1-99;
+#                          default 3 quick, 1 full): the points
+#                          bench-claims.txt asserts, so that two slow runs
+#                          with the backend out of a repeat's three do not
+#                          decide its median
 #   xdx.wsecs=N            seconds per fio or iperf3 run (default 3)
 #   xdx.frag=N             first fragment the P2M with N balloon cycles (a
 #                          dom0 that has run a while); fio and iperf3 rows
@@ -41,6 +42,10 @@ reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
 pairs=$(arg pairs)
 wsecs=$(arg wsecs); [ -n "$wsecs" ] || wsecs=3
 rows=$(arg rows)
+case $pairs in
+''|[1-9]|[1-9][0-9]) ;;
+*) echo "bench: xdx.pairs=$pairs: give 1 to 99 off-on pairs"; exit 1 ;;
+esac
 if [ "$level" = quick ]; then
 	[ -n "$reps" ] || reps=3
 	[ -n "$pairs" ] || pairs=3
