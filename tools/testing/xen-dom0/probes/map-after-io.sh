@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The quick bench's map points in its order, in one boot: three rounds of
+# 3 off-on pairs of 1-s dma_map_benchmark runs (32-bit, bidirectional, 1
+# thread) of 1 page, 64 pages and a 32-entry sg list; before the second
+# and third round, fio buffered 1 MiB reads on NVMe under a 32-bit limit
+# (cold, warm) and iperf3 both ways through the e1000 (cold, warm), as
+# the bench's I/O rows run between its repeats.  Each run: its start
+# (uptime), map and unmap latency, and the regions the backend gave back
+# and made during it; after each round, those given back in 20 s idle.
+. /bin/xdx-lib.sh
+bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
+net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
+mrun() { # label opts
+	l=$1; shift
+	echo $en > $ENABLE
+	stats_reset
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	o=$(dma_map_benchmark -t 1 -s 1 -b 32 -d 0 "$@" 2>&1 | grep average |
+		sed 's/ standard deviation:[0-9.]*//; s/average //; s/ latency(us)//' | tr '\n' ' ')
+	echo "PROBE t=$t0 $l en=$en $o rel=$(stat_get regions_released) exch=$(stat_get exchanges)"
+}
+for rep in 1 2 3; do
+	if [ $rep -gt 1 ]; then
+		echo Y > $ENABLE
+		dev_limit "$(nvme_pci)" 32
+		go_cold
+		for st in cold warm; do
+			fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct=0 --rw=read \
+				--bs=1M --iodepth=1 --size=48M --runtime=3 --time_based --minimal > /dev/null 2>&1
+		done
+		dev_limit "$(nvme_pci)" 0
+		echo "PROBE after fio: $(tr '\n' ' ' < $XDX/regions)"
+		for st in cold warm; do
+			[ $st = cold ] && go_cold
+			for d in "" -R; do iperf3 -c 10.0.3.100 -p 5201 -t 3 -f m $d > /dev/null 2>&1; done
+		done
+		echo "PROBE after iperf: $(tr '\n' ' ' < $XDX/regions)"
+	fi
+	for p in 1 2 3; do for en in N Y; do mrun g1 -g 1; done; done
+	for p in 1 2 3; do for en in N Y; do mrun g64 -g 64; done; done
+	for p in 1 2 3; do for en in N Y; do mrun sg -g 1 -m 1 -e 32; done; done
+	echo Y > $ENABLE
+	sleep 20
+	echo "PROBE idle 20s: released so far $(stat_get regions_released)"
+done
