@@ -99,6 +99,19 @@ pci_dev_by_id() { # vendor device
 	return 1
 }
 nvme_pci() { basename "$(readlink -f /sys/block/nvme0n1/device/device)"; }
+# nvme32_reads_cold_warm: the bench's NVMe-32 buffered 1 MiB read row as a
+# workload between measurements (probes): from cold, then warm, 3 s each,
+# fio's output discarded
+nvme32_reads_cold_warm() {
+	local st
+	dev_limit "$(nvme_pci)" 32
+	go_cold
+	for st in cold warm; do
+		fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct=0 --rw=read \
+			--bs=1M --iodepth=1 --size=48M --runtime=3 --time_based --minimal > /dev/null 2>&1
+	done
+	dev_limit "$(nvme_pci)" 0
+}
 bench_bind() {
 	dev=$(pci_dev_by_id 0x1b36 0x0005) || return 1
 	[ -e /sys/bus/pci/drivers/dma_map_benchmark/$dev ] && { echo $dev; return 0; }

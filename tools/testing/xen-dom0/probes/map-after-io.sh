@@ -23,13 +23,7 @@ mrun() { # label opts
 for rep in 1 2 3; do
 	if [ $rep -gt 1 ]; then
 		echo Y > $ENABLE
-		dev_limit "$(nvme_pci)" 32
-		go_cold
-		for st in cold warm; do
-			fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct=0 --rw=read \
-				--bs=1M --iodepth=1 --size=48M --runtime=3 --time_based --minimal > /dev/null 2>&1
-		done
-		dev_limit "$(nvme_pci)" 0
+		nvme32_reads_cold_warm
 		echo "PROBE after fio: $(tr '\n' ' ' < $XDX/regions)"
 		for st in cold warm; do
 			[ $st = cold ] && go_cold
