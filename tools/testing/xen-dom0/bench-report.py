@@ -309,7 +309,7 @@ for line in claim_lines:
         # a repeat's latency: the median of its runs (xdx.pairs of them),
         # so that best and fastest compare as many values as there are
         # repeats, however many pairs each repeat has
-        per_rep = [[lat(g) for g in by_rep(c.get(k, [])) if lat(g)] for k in ('off', 'on')]
+        per_rep = [[v for g in by_rep(c.get(k, [])) if (v := lat(g))] for k in ('off', 'on')]
         best = max(per_rep[0]) / min(per_rep[1]) if r and all(per_rep) else None
         # slow runs with the backend stay visible (README "Known slow")
         on_runs = [num(x['map_us']) + num(x['unmap_us']) for x in c.get('on', [])

@@ -36,7 +36,6 @@
 # fresh boot has, the boot reserve rebuilt by the worker meanwhile) and
 # then "warm" (the same run again at once: the cold run is its warm-up).
 . /bin/xdx-lib.sh
-arg() { sed -n "s/.*xdx\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline; }
 level=$(arg bench); [ -n "$level" ] || level=full
 reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
 pairs=$(arg pairs)
@@ -120,7 +119,7 @@ map() {
 	cfg=$1 mode=$2 bits=$3 g=$4 n=$5 dir=$6 th=$7 rep=$8
 	opts=""
 	case $mode in sg) opts="-m 1 -e $n" ;; fresh) opts="-f" ;; esac
-	case $cfg in off) echo N > $ENABLE ;; on) echo Y > $ENABLE ;; esac
+	case $cfg in off) xdx_enable N ;; on) xdx_enable Y ;; esac
 	set_config "$cfg"
 	if out=$(dma_map_benchmark -t "$th" -s "$secs" -b "$bits" -g "$g" -d "$dir" $opts 2>&1); then
 		m=$(echo "$out" | sed -n 's/^average map latency(us):\([0-9.]*\) standard deviation:\([0-9.]*\)/\1,\2/p')
@@ -221,7 +220,7 @@ while [ $rep -le "$reps" ]; do
 			for cfg in $MAP_CONFIGS; do map $cfg sg $bits $g 32 0 1 $rep; done
 		done
 	done; done
-	[ -n "$MAP_CONFIGS" ] && [ $platform = xen ] && echo Y > $ENABLE
+	[ -n "$MAP_CONFIGS" ] && [ $platform = xen ] && xdx_enable Y
 	while read -r disk kind rw bs qd; do
 		[ $platform = native ] && [ "$disk" != nvme64 ] && continue
 		for cfg in $CONFIGS; do fio_row $cfg $disk $kind $rw $bs $qd $rep; done

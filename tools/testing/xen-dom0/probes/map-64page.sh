@@ -20,7 +20,6 @@
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
 T=/sys/kernel/tracing
 S="region_maps exchanges exchanges_in_map regions_released bounces"
-arg() { sed -n "s/.*xdx\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline; }
 rounds=$(arg rounds); [ -n "$rounds" ] || rounds=10
 between=$(arg between)
 if [ "$between" = iperf ]; then
@@ -40,7 +39,7 @@ hits() {
 i=1
 while [ $i -le "$rounds" ]; do
 	for en in N Y; do
-		echo $en > $ENABLE
+		xdx_enable $en
 		stats_reset
 		[ $trace = 1 ] && echo > $T/trace && [ $en = Y ] && echo 1 > $T/tracing_on
 		o=$(dma_map_benchmark -t 1 -s 1 -b 32 -g 64 -d 0 2>&1 | grep average |

@@ -13,7 +13,7 @@ bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
 net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
 mrun() { # label opts
 	l=$1; shift
-	echo $en > $ENABLE
+	xdx_enable $en
 	stats_reset
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	o=$(dma_map_benchmark -t 1 -s 1 -b 32 -d 0 "$@" 2>&1 | grep average |
@@ -22,7 +22,7 @@ mrun() { # label opts
 }
 for rep in 1 2 3; do
 	if [ $rep -gt 1 ]; then
-		echo Y > $ENABLE
+		xdx_enable Y
 		nvme32_reads_cold_warm
 		echo "PROBE after fio: $(tr '\n' ' ' < $XDX/regions)"
 		for st in cold warm; do
@@ -34,7 +34,7 @@ for rep in 1 2 3; do
 	for p in 1 2 3; do for en in N Y; do mrun g1 -g 1; done; done
 	for p in 1 2 3; do for en in N Y; do mrun g64 -g 64; done; done
 	for p in 1 2 3; do for en in N Y; do mrun sg -g 1 -m 1 -e 32; done; done
-	echo Y > $ENABLE
+	xdx_enable Y
 	sleep 20
 	echo "PROBE idle 20s: released so far $(stat_get regions_released)"
 done

@@ -18,9 +18,9 @@ run() { # label
 dev_limit "$(nvme_pci)" 32
 for i in 1 2 3 4 5 6 7 8; do
 	for en in N Y; do
-		echo Y > $ENABLE
+		xdx_enable Y
 		go_cold
-		echo $en > $ENABLE
+		xdx_enable $en
 		run "pair$i enable=$en cold"; run "pair$i enable=$en warm"
 	done
 done
