@@ -128,26 +128,42 @@ run: initramfs $(XEN)
 # asserts; no boot without Xen), and
 # BENCH_ARGS="xdx.reps=N xdx.secs=N" to change repeats and run length.
 # FRAG=N fragments dom0's P2M with N balloon cycles before measuring (a
-# dom0 that has run a while), into build/bench-<level>-frag.
+# dom0 that has run a while), into build/bench-<level>-frag.  The full
+# matrix ends with a boot pair on a small fixed pool (swiotlb=4096, 8 MiB)
+# running the pool rows (a deep queue that runs the pool out, and the
+# 32-bit NIC beside it); BENCH=pool runs that pair alone.
 BENCH    ?= full
 FRAG     ?= 0
 BENCHOUT := $(OUT)/bench-$(BENCH)$(if $(filter-out 0,$(FRAG)),-frag)
 BENCHRUN  = --mode bench --timeout $(if $(filter quick,$(BENCH)),3600,10800) --append "xdx.bench=$(BENCH) xdx.frag=$(FRAG) $(BENCH_ARGS)
+POOLRUN   = --mode bench --timeout 3600 --append "swiotlb=4096 xdx.bench=pool xdx.frag=$(FRAG) $(BENCH_ARGS)
+BENCHLOGS = $(if $(filter pool,$(BENCH)),,xen-off xen-on) $(if $(filter quick,$(BENCH)),,pool-off pool-on) \
+	$(if $(filter full,$(BENCH)),native)
+# bench_boots <name> <variable with the run's arguments>: the bounce-only
+# boot and the backend's boot of one matrix
+define bench_boots
+$(TESTBED)/phase.sh bench-$(1)-off $(RUNXEN) --log $(BENCHOUT)/$(1)-off.log \
+		$($(2)) xdx.config=off xen_dma_exchange.enable=0"
+	$(TESTBED)/phase.sh bench-$(1)-on $(RUNXEN) --log $(BENCHOUT)/$(1)-on.log \
+		$($(2)) xdx.config=on"
+endef
 bench: $(if $(filter 1,$(PREBUILT)),,initramfs) $(XEN)
 	@$(if $(filter 1,$(PREBUILT)),grep -q "^ok - phase initramfs " $(RESULTS) || \
 		{ echo "bench: PREBUILT=1 but no kernel and initramfs were built in this run"; exit 1; })
+	@$(if $(filter quick full pool,$(BENCH)),,echo "bench: BENCH=$(BENCH): give quick, full or pool"; exit 1)
 	@mkdir -p $(BENCHOUT)
-	$(TESTBED)/phase.sh bench-xen-off $(RUNXEN) --log $(BENCHOUT)/xen-off.log \
-		$(BENCHRUN) xdx.config=off xen_dma_exchange.enable=0"
-	$(TESTBED)/phase.sh bench-xen-on $(RUNXEN) --log $(BENCHOUT)/xen-on.log \
-		$(BENCHRUN) xdx.config=on"
+ifneq ($(BENCH),pool)
+	$(call bench_boots,xen,BENCHRUN)
+endif
 ifneq ($(BENCH),quick)
+	$(call bench_boots,pool,POOLRUN)
+endif
+ifeq ($(BENCH),full)
 	$(TESTBED)/phase.sh bench-native $(TESTBED)/run-xen.sh --native 1 --kernel $(BZIMAGE) \
 		--initrd $(INITRD) --log $(BENCHOUT)/native.log $(BENCHRUN)"
 endif
 	$(TESTBED)/phase.sh bench-report python3 $(TESTBED)/bench-report.py $(BENCHOUT) \
-		$(BENCHOUT)/xen-off.log $(BENCHOUT)/xen-on.log \
-		$(if $(filter quick,$(BENCH)),,$(BENCHOUT)/native.log)
+		$(foreach l,$(BENCHLOGS),$(BENCHOUT)/$(l).log)
 
 # Interactive: a busybox shell in dom0 on the serial console
 shell: initramfs $(XEN)

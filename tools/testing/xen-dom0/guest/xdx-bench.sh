@@ -14,8 +14,10 @@
 # not the difference between two boots.  Each repeat walks the whole
 # matrix.  Kernel parameters:
 #   xdx.config=off|on      the configuration under Xen (default on)
-#   xdx.bench=quick|full   the matrix (quick: the 32-bit points make check
-#                          asserts; full: every point, 64-bit included)
+#   xdx.bench=quick|full|pool  the matrix (quick: the 32-bit points make
+#                          check asserts; full: every point, 64-bit
+#                          included; pool: a fixed pool that runs out, for
+#                          a boot with a small one, swiotlb=4096: below)
 #   xdx.reps=N             repeats (default 5 full, 3 quick)
 #   xdx.secs=N             seconds per dma_map_benchmark run (default 1)
 #   xdx.pairs=N            off-on pairs of each 32-bit same-buffer and sg
@@ -35,6 +37,11 @@
 # is run "cold" (right after every free region was given back: what a
 # fresh boot has, the boot reserve rebuilt by the worker meanwhile) and
 # then "warm" (the same run again at once: the cold run is its warm-up).
+# The pool level (rows labelled pool<MiB>M-): the issue's deep queue, fio
+# O_DIRECT 1 MiB random reads at iodepth 128 x 2 jobs on NVMe under a
+# 32-bit limit, cold then warm; then "shared": iperf3 through the e1000
+# (tx, then rx) while that deep queue runs, one fio row and one iperf3
+# row each, as in a dom0 whose storage and NIC share the fixed pool.
 . /bin/xdx-lib.sh
 level=$(arg bench); [ -n "$level" ] || level=full
 reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
@@ -45,6 +52,7 @@ case $pairs in
 ''|[1-9]|[1-9][0-9]) ;;
 *) echo "bench: xdx.pairs=$pairs: give 1 to 99 off-on pairs"; exit 1 ;;
 esac
+SHARED=""
 if [ "$level" = quick ]; then
 	[ -n "$reps" ] || reps=3
 	[ -n "$pairs" ] || pairs=3
@@ -55,6 +63,10 @@ sym buffered read 1024 1
 nvme32 direct randread 1024 32
 nvme32 buffered read 1024 1"
 	NICS=e1000
+elif [ "$level" = pool ]; then
+	[ -n "$reps" ] || reps=5
+	GRANULES="" FRESH_G="" SG_G="" NICS="" SHARED="nvme32 direct randread 1024 128 2"
+	FIO_POINTS=$SHARED
 else
 	[ -n "$reps" ] || reps=5
 	[ -n "$pairs" ] || pairs=1
@@ -142,33 +154,67 @@ fio_disk() {
 	nvme64) echo $NVME ;;
 	esac
 }
-# fio_row <config> <disk> <direct|buffered> <rw> <bs-KiB> <iodepth> <rep>:
-# a cold run and a warm one; MB/s, IOPS, clat p50/p99 (us) from fio's
-# terse output, and the backend's counters for the run
+# fio_cmd <dev> <direct|buffered> <rw> <bs-KiB> <iodepth> <jobs> <seconds>:
+# the fio command of a point (terse output)
+fio_cmd() {
+	echo fio --name=b --filename="$1" --ioengine=libaio \
+		--direct=$([ "$2" = direct ] && echo 1 || echo 0) --rw="$3" --bs=${4}k \
+		--iodepth="$5" --numjobs="$6" --group_reporting --size=48M \
+		--runtime="$7" --time_based --end_fsync=1 --minimal
+}
+# fio_csv <config> <disk> <kind> <rw> <bs> <qd> <jobs> <rep> <state> <fio
+# output file>: the row of one fio run; MB/s, IOPS, clat p50/p99 (us) from
+# fio's terse output, and the backend's counters for the run
+fio_csv() {
+	cfg=$1 disk=$2 kind=$3 rw=$4 bs=$5 qd=$6 jobs=$7 rep=$8 state=$9
+	out=$(grep '^3;' "${10}")
+	case $rw in *read) io=read ;; *) io=write ;; esac
+	kb=$(fio_field "$out" $io kb); bw=$(fio_field "$out" $io bw)
+	iops=$(fio_field "$out" $io iops)
+	p50=$(fio_field "$out" $io p50); p99=$(fio_field "$out" $io p99)
+	if [ -z "$out" ] || [ "$(fio_field "$out" $io err)" != 0 ] || [ -z "$bw" ]; then
+		failures=$((failures + 1)); echo "# fio failed: $cfg $disk $kind $rw $bs $qd x$jobs $state"
+		mbps=fail
+	else
+		mbps=$(fio_mbps "$bw")
+	fi
+	csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,$jobs,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99,$late,$late_map"
+}
+# fio_row <config> <disk> <direct|buffered> <rw> <bs-KiB> <iodepth> <jobs>
+# <rep>: a cold run and a warm one
 fio_row() {
-	cfg=$1 disk=$2 kind=$3 rw=$4 bs=$5 qd=$6 rep=$7
-	dev=$(fio_disk "$disk") || { echo "# no disk for $disk"; failures=$((failures + 1)); return; }
-	direct=$([ "$kind" = direct ] && echo 1 || echo 0)
+	dev=$(fio_disk "$2") || { echo "# no disk for $2"; failures=$((failures + 1)); return; }
 	go_cold
 	for state in cold warm; do
-		set_config "$cfg"
-		sampled /tmp/fio.out fio --name=b --filename="$dev" --ioengine=libaio \
-			--direct=$direct --rw="$rw" --bs=${bs}k --iodepth="$qd" --size=48M \
-			--runtime="$wsecs" --time_based --end_fsync=1 --minimal
-		out=$(grep '^3;' /tmp/fio.out)
-		case $rw in *read) io=read ;; *) io=write ;; esac
-		kb=$(fio_field "$out" $io kb); bw=$(fio_field "$out" $io bw)
-		iops=$(fio_field "$out" $io iops)
-		p50=$(fio_field "$out" $io p50); p99=$(fio_field "$out" $io p99)
-		if [ -z "$out" ] || [ "$(fio_field "$out" $io err)" != 0 ] || [ -z "$bw" ]; then
-			failures=$((failures + 1)); echo "# fio failed: $cfg $disk $kind $rw $bs $qd"
-			mbps=fail
-		else
-			mbps=$(fio_mbps "$bw")
-		fi
-		csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,1,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99,$late,$late_map"
+		set_config "$1"
+		sampled /tmp/fio.out $(fio_cmd "$dev" "$3" "$4" "$5" "$6" "$7" "$wsecs")
+		fio_csv "$@" $state /tmp/fio.out
 	done
-	[ "$disk" = nvme32 ] && dev_limit "$NVME_PCI" 0
+	[ "$2" = nvme32 ] && dev_limit "$NVME_PCI" 0
+}
+# shared_row <config> <rep>: for tx and rx, the $SHARED fio point with
+# iperf3 through the e1000 inside it (started once fio has mapped, ended
+# before it); the fio row carries the counters of both
+shared_row() {
+	cfg=$1 rep=$2
+	set -- $SHARED
+	dev=$(fio_disk "$1") || { echo "# no disk for $1"; failures=$((failures + 1)); return; }
+	for dirn in tx rx; do
+		set_config "$cfg"
+		n0=$([ $platform = xen ] && stat_get maps)
+		$(fio_cmd "$dev" "$2" "$3" "$4" "$5" "$6" $((wsecs + 6))) > /tmp/fio.out 2>&1 &
+		pid=$!
+		[ $platform = xen ] && wait_first_map "$n0" $pid
+		sleep 2
+		mbit=$(iperf3 -c 10.0.3.100 -p 5201 -t "$wsecs" -f m $([ $dirn = rx ] && echo -R) 2>&1 |
+			iperf3_mbit)
+		wait $pid
+		[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail; echo "# iperf3 failed: $cfg e1000 $dirn shared"; }
+		late="" late_map=""
+		csv "$platform,$cfg,iperf3-e1000-$dirn,${LAYOUT}shared,32,0,,,1,$rep,,,,,,,,,,,,,$mbit,,,,,"
+		fio_csv "$cfg" "$@" "$rep" shared /tmp/fio.out
+	done
+	[ "$1" = nvme32 ] && dev_limit "$NVME_PCI" 0
 }
 # iperf_row <config> <nic e1000|e1000e> <rep>: TCP to the host's iperf3
 # server and back (-R), cold then warm; Mbit/s of the receiver
@@ -199,6 +245,7 @@ if [ -n "$frag" ] && [ "$frag" -gt 0 ] && [ $platform = xen ]; then
 	fragment_p2m "$frag" || { echo "bench: the balloon did not come back up"; exit 1; }
 	echo "# P2M fragmented by $frag balloon cycles of 256 MiB"; LAYOUT=frag-
 fi
+[ "$level" = pool ] && LAYOUT="${LAYOUT}pool$(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 ))M-"
 csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
 rep=1
 while [ $rep -le "$reps" ]; do
@@ -221,9 +268,9 @@ while [ $rep -le "$reps" ]; do
 		done
 	done; done
 	[ -n "$MAP_CONFIGS" ] && [ $platform = xen ] && xdx_enable Y
-	while read -r disk kind rw bs qd; do
+	while read -r disk kind rw bs qd jobs; do
 		[ $platform = native ] && [ "$disk" != nvme64 ] && continue
-		for cfg in $CONFIGS; do fio_row $cfg $disk $kind $rw $bs $qd $rep; done
+		for cfg in $CONFIGS; do fio_row $cfg $disk $kind $rw $bs $qd "${jobs:-1}" $rep; done
 	done <<-EOF
 	$FIO_POINTS
 	EOF
@@ -231,8 +278,10 @@ while [ $rep -le "$reps" ]; do
 		[ $platform = native ] && [ $nic = e1000 ] && continue
 		for cfg in $CONFIGS; do iperf_row $cfg $nic $rep; done
 	done
+	[ -n "$SHARED" ] && [ $platform = xen ] && for cfg in $CONFIGS; do shared_row $cfg $rep; done
 	rep=$((rep + 1))
 done
 [ $platform = xen ] && cat $XDX/stats
+[ -n "$SHARED" ] && echo "# pool: $(pool_full_msgs) \"swiotlb buffer is full\" messages in this boot"
 echo "bench: $failures failed I/O checks"
 [ $failures -eq 0 ]
