@@ -294,7 +294,7 @@ for p in sorted(k for k in runs if k[0].startswith('iperf3-')):
         fmt(total(on, 'exchanges'), 0), late(on)))
     check_row('iperf3 %s %s' % (nic, dirn), p[1], on, off, rr, nic == 'e1000e')
 
-pool_rows = sorted(k for k in runs if k[1].startswith('pool') and k[0].startswith('fio-'))
+pool_rows = sorted(k for k in runs if re.search(r'(^|-)pool\d+M-', k[1]) and k[0].startswith('fio-'))
 if pool_rows:
     md.append('\n### A fixed pool that runs out (booted with a small one)\n')
     md.append('pool<MiB>M- rows: the deep queue alone (cold, warm) and with iperf3 '

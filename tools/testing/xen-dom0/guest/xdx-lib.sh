@@ -153,7 +153,14 @@ disk_on_pci() { # pci-dev: /dev/sdX of the first disk behind it
 	done
 	return 1
 }
-pool_full_msgs() { dmesg | grep -c "swiotlb buffer is full"; }
+# pool_full_msgs: the "swiotlb buffer is full" events of this boot, the
+# messages printed and those swiotlb's rate limit suppressed (reported in
+# its next "swiotlb_tbl_map_single: N callbacks suppressed")
+pool_full_msgs() {
+	dmesg | awk '/swiotlb buffer is full/ { n++ }
+		/swiotlb_tbl_map_single: [0-9]+ callbacks suppressed/ { n += $(NF - 2) }
+		END { print n + 0 }'
+}
 # fio_field <fio --minimal output> <read|write> <kb|bw|iops|p50|p99|err>: one
 # field of fio's terse line (KiB moved, KiB/s, IOPS, clat percentiles in
 # us, the error code)
