@@ -207,6 +207,11 @@ def per_gib(rs):
     return fmt(ex / (kib / 2**20), 1) if ex is not None and kib else '–'
 
 
+def depth(p, times='×'):
+    """A fio row's iodepth, and its jobs when more than one: 128×2."""
+    return p[4] + ('' if p[6] == '1' else times + p[6])
+
+
 checks = []     # (description, passed)
 md_notes = []   # reported, not asserted
 # bench-claims.txt: "claim ..." lines (below) and "known-slow <test> <KiB>
@@ -270,11 +275,11 @@ for p in sorted((k for k in runs if k[0].startswith('fio-')),
     _, disk, kind, rw = p[0].split('-', 3)
     txt, rr = rspread(on, off, 'mbps')
     md.append('| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
-        disk, kind, rw, p[3], p[4] + ('' if p[6] == '1' else '×%s' % p[6]), p[1],
+        disk, kind, rw, p[3], depth(p), p[1],
         spread(off, 'mbps'), spread(on, 'mbps'),
         spread(c.get('native', []), 'mbps'), txt, fmt(med(off, 'p99_us'), 0),
         fmt(med(on, 'p99_us'), 0), mb(off), mb(on), per_gib(on), late(on)))
-    check_row('%s %s %s %dK qd%s%s' % (disk, kind, rw, p[3], p[4], '' if p[6] == '1' else ' x%s' % p[6]),
+    check_row('%s %s %s %dK qd%s' % (disk, kind, rw, p[3], depth(p, ' x')),
               p[1], on, off, rr,
               disk == 'nvme64', known_slow.get((p[0], p[3], p[4])) if p[1] == 'warm' else None)
 
@@ -304,8 +309,8 @@ if pool_rows:
     md.append('|---|---|---|---|---|---|')
     for p in pool_rows:
         c = runs[p]
-        md.append('| %s %dK qd%s×%s | %s | %s | %s | %s | %s |' % (
-            p[0][4:], p[3], p[4], p[6], p[1], spread(c.get('off', []), 'swiotlb_hiwater', 0),
+        md.append('| %s %dK qd%s | %s | %s | %s | %s | %s |' % (
+            p[0][4:], p[3], depth(p), p[1], spread(c.get('off', []), 'swiotlb_hiwater', 0),
             spread(c.get('on', []), 'swiotlb_hiwater', 0), mb(c.get('off', [])), mb(c.get('on', []))))
 
 # The claims README.md and the cover letter state: bench-claims.txt, one

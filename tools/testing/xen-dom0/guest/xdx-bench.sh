@@ -90,6 +90,16 @@ SW=$SWIOTLB/io_tlb_used_hiwater
 failures=0
 
 csv() { echo "XDX-CSV: $*"; }
+# started <out-file> <command...>: start a fio or iperf3 run in the
+# background (its pid in $pid) and return once it has made its first
+# mapping (at once without the backend's counters)
+started() {
+	f=$1; shift
+	n0=$([ $platform = xen ] && stat_get maps)
+	"$@" > "$f" 2>&1 &
+	pid=$!
+	[ $platform = xen ] && wait_first_map "$n0" $pid
+}
 # sampled <out-file> <command...>: run a fio or iperf3 run, and set $late
 # to the exchanges made from LATE seconds after its first mapping on (the
 # run's own warm-up over; fio's start-up alone takes a second or two under
@@ -97,11 +107,7 @@ csv() { echo "XDX-CSV: $*"; }
 # them made in a mapping call
 LATE=2
 sampled() {
-	f=$1; shift
-	n0=$([ $platform = xen ] && stat_get maps)
-	"$@" > "$f" 2>&1 &
-	pid=$!
-	[ $platform = xen ] && wait_first_map "$n0" $pid
+	started "$@"
 	sleep $LATE
 	l0=$([ $platform = xen ] && stat_get exchanges)
 	m0=$([ $platform = xen ] && stat_get exchanges_in_map)
@@ -193,6 +199,14 @@ fio_row() {
 	done
 	[ "$2" = nvme32 ] && dev_limit "$NVME_PCI" 0
 }
+# iperf_result <output file> <what> [<why it failed>]: set $mbit to the
+# receiver's Mbit/s of a run, or to "fail" (counted and reported) when
+# there is none or <why it failed> is given
+iperf_result() {
+	mbit=$([ -z "$3" ] && iperf3_mbit < "$1")
+	[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
+		echo "# iperf3 failed: $2: ${3:-$(tail -1 "$1")}"; }
+}
 # shared_row <config> <rep>: for tx and rx, the $SHARED fio point with
 # iperf3 through the e1000 inside it (started once fio has mapped, ended
 # before it); the fio row carries the counters of both
@@ -202,18 +216,12 @@ shared_row() {
 	dev=$(fio_disk "$1") || { echo "# no disk for $1"; failures=$((failures + 1)); return; }
 	for dirn in tx rx; do
 		set_config "$cfg"
-		n0=$([ $platform = xen ] && stat_get maps)
-		$(fio_cmd "$dev" "$2" "$3" "$4" "$5" "$6" $((wsecs + 6))) > /tmp/fio.out 2>&1 &
-		pid=$!
-		[ $platform = xen ] && wait_first_map "$n0" $pid
+		started /tmp/fio.out $(fio_cmd "$dev" "$2" "$3" "$4" "$5" "$6" $((wsecs + 6)))
 		sleep 2
-		iperf3 -c 10.0.3.100 -p 5201 -t "$wsecs" -f m $([ $dirn = rx ] && echo -R) \
-			> /tmp/iperf3.out 2>&1
-		mbit=$(iperf3_mbit < /tmp/iperf3.out)
-		kill -0 $pid 2>/dev/null || { mbit=""; echo "# the deep queue ended before iperf3 did"; }
+		$(iperf_cmd e1000 $dirn "$wsecs") > /tmp/iperf3.out 2>&1
+		why=""; kill -0 $pid 2>/dev/null || why="the deep queue ended before iperf3 did"
 		wait $pid
-		[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
-			echo "# iperf3 failed: $cfg e1000 $dirn shared: $(tail -1 /tmp/iperf3.out)"; }
+		iperf_result /tmp/iperf3.out "$cfg e1000 $dirn shared" "$why"
 		late="" late_map=""
 		csv "$platform,$cfg,iperf3-e1000-$dirn,${LAYOUT}shared,32,0,,,1,$rep,,,,,,,,,,,,,$mbit,,,,,"
 		fio_csv "$cfg" "$@" "$rep" shared /tmp/fio.out
@@ -224,17 +232,13 @@ shared_row() {
 # server and back (-R), cold then warm; Mbit/s of the receiver
 iperf_row() {
 	cfg=$1 nic=$2 rep=$3
-	case $nic in e1000) peer=10.0.3.100 bits=32 ;; *) peer=10.0.2.100 bits=64 ;; esac
+	case $nic in e1000) bits=32 ;; *) bits=64 ;; esac
 	go_cold
 	for state in cold warm; do
 		for dirn in tx rx; do
 			set_config "$cfg"
-			sampled /tmp/iperf3.out iperf3 -c $peer -p 5201 -t "$wsecs" -f m \
-				$([ $dirn = rx ] && echo -R)
-			out=$(cat /tmp/iperf3.out)
-			mbit=$(echo "$out" | iperf3_mbit)
-			[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
-				echo "# iperf3 failed: $cfg $nic $dirn: $(echo "$out" | tail -1)"; }
+			sampled /tmp/iperf3.out $(iperf_cmd $nic $dirn "$wsecs")
+			iperf_result /tmp/iperf3.out "$cfg $nic $dirn"
 			csv "$platform,$cfg,iperf3-$nic-$dirn,$LAYOUT$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,,$late,$late_map"
 		done
 	done

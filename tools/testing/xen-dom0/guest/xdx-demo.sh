@@ -19,7 +19,7 @@ row "fio 32-bit HBA randread 1M qd32" "$(fio_mbps "$(fio_field "$out" read bw)")
 row "fio 32-bit HBA randread 1M qd32 clat p99" "$(fio_field "$out" read p99)" "us"
 # iperf3: TCP through the 32-bit e1000 to the host and back
 for d in tx rx; do
-	m=$(iperf3 -c 10.0.3.100 -p 5201 -t $secs -f m $([ $d = rx ] && echo -R) 2>&1 | iperf3_mbit)
+	m=$($(iperf_cmd e1000 $d "$secs") 2>&1 | iperf3_mbit)
 	row "iperf3 32-bit e1000 $d" "${m:-fails}" "Mbit/s"
 done
 # a deep queue on the small pool: NVMe under a 32-bit limit, 2 x 128 x 1 MiB

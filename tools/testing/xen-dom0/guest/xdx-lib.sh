@@ -101,6 +101,13 @@ pci_dev_by_id() { # vendor device
 	return 1
 }
 nvme_pci() { basename "$(readlink -f /sys/block/nvme0n1/device/device)"; }
+# nvme_fio <direct 0|1> <rw> <iodepth> <seconds>: fio 1 MiB <rw> on the
+# NVMe disk (libaio, as the bench's rows); fio's terse line
+nvme_fio() {
+	fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct="$1" --rw="$2" \
+		--bs=1M --iodepth="$3" --size=48M --runtime="$4" --time_based --minimal 2>&1 |
+		grep '^3;'
+}
 # nvme32_reads_cold_warm: the bench's NVMe-32 buffered 1 MiB read row as a
 # workload between measurements (probes): from cold, then warm, 3 s each,
 # fio's output discarded
@@ -108,10 +115,7 @@ nvme32_reads_cold_warm() {
 	local st
 	dev_limit "$(nvme_pci)" 32
 	go_cold
-	for st in cold warm; do
-		fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct=0 --rw=read \
-			--bs=1M --iodepth=1 --size=48M --runtime=3 --time_based --minimal > /dev/null 2>&1
-	done
+	for st in cold warm; do nvme_fio 0 read 1 3 > /dev/null; done
 	dev_limit "$(nvme_pci)" 0
 }
 bench_bind() {
@@ -176,6 +180,14 @@ fio_field() {
 # fio_mbps <KiB/s>: MB/s, or "fail" without a value
 fio_mbps() {
 	[ -n "$1" ] && awk "BEGIN { printf \"%.1f\", $1 * 1.024 / 1000 }" || echo fail
+}
+# iperf_cmd <e1000|e1000e> <tx|rx> <seconds>: the iperf3 command of a
+# run, TCP to the host's server through that NIC, dom0 sending (tx) or
+# receiving (rx)
+iperf_cmd() {
+	local peer=10.0.2.100
+	[ "$1" = e1000 ] && peer=10.0.3.100
+	echo iperf3 -c $peer -p 5201 -t "$3" -f m $([ "$2" = rx ] && echo -R)
 }
 # iperf3's receiver rate in Mbit/s, from its output (-f m) on stdin
 iperf3_mbit() { sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver.*/\1/p' | tail -1; }

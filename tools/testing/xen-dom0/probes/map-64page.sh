@@ -50,8 +50,8 @@ while [ $i -le "$rounds" ]; do
 	done
 	if [ $((i % 2)) = 1 ] && [ "$between" = iperf ]; then
 		go_cold
-		for d in "" -R; do
-			iperf3 -c 10.0.3.100 -p 5201 -t 3 -f m $d > /dev/null 2>&1 || echo "PROBE iperf3 $d failed"
+		for d in tx rx; do
+			$(iperf_cmd e1000 $d 3) > /dev/null 2>&1 || echo "PROBE iperf3 $d failed"
 		done
 		echo "PROBE after iperf: $(tr '\n' ' ' < $XDX/regions)"
 	elif [ $((i % 2)) = 1 ] && [ "$between" = fio ]; then

@@ -27,7 +27,7 @@ for rep in 1 2 3; do
 		echo "PROBE after fio: $(tr '\n' ' ' < $XDX/regions)"
 		for st in cold warm; do
 			[ $st = cold ] && go_cold
-			for d in "" -R; do iperf3 -c 10.0.3.100 -p 5201 -t 3 -f m $d > /dev/null 2>&1; done
+			for d in tx rx; do $(iperf_cmd e1000 $d 3) > /dev/null 2>&1; done
 		done
 		echo "PROBE after iperf: $(tr '\n' ' ' < $XDX/regions)"
 	fi

@@ -8,9 +8,7 @@
 . /bin/xdx-lib.sh
 run() { # label
 	stats_reset
-	out=$(fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct=0 --rw=read \
-		--bs=1M --iodepth=1 --size=48M --runtime=3 --time_based --end_fsync=1 \
-		--minimal 2>&1 | grep '^3;')
+	out=$(nvme_fio 0 read 1 3)
 	echo "PROBE $1 mbps=$(fio_mbps "$(fio_field "$out" read bw)") maps=$(stat_get maps)" \
 		"via_region=$(stat_get bytes_via_region) bounced=$(stat_get bytes_bounced)" \
 		"exchanges=$(stat_get exchanges) in_map=$(stat_get exchanges_in_map)"

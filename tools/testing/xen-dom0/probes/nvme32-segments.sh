@@ -9,8 +9,7 @@
 echo "PROBE enable=$(cat $ENABLE)"
 run() { # label
 	stats_reset
-	out=$(fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct=1 --rw=randread \
-		--bs=1M --iodepth=32 --size=48M --runtime=3 --time_based --minimal 2>&1 | grep '^3;')
+	out=$(nvme_fio 1 randread 32 3)
 	m=$(stat_get maps) kb=$(fio_field "$out" read kb)
 	echo "PROBE $1 mbps=$(fio_mbps "$(fio_field "$out" read bw)") kib=$kb maps=$m" \
 		"kib_per_mapping=$((kb / (m + 1)))" \
