@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# iperf3 through the 32-bit e1000, as the bench's rows, in one boot:
+# pairs of runs bounce-only (the run-time switch off) and with the
+# backend, the order alternating from pair to pair; Mbit/s and the
+# backend's counters of each run.  The bench compares two boots; this
+# compares within one.  dom0 arguments (run-probe.sh --append):
+#   xdx.pairs=N   pairs per direction (default 8)
+#   xdx.secs=N    seconds per run (default 3)
+. /bin/xdx-lib.sh
+net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
+S="maps region_maps bounces bytes_via_region bytes_bounced exchanges exchanges_in_map regions_released"
+pairs=$(arg pairs); [ -n "$pairs" ] || pairs=8
+secs=$(arg secs); [ -n "$secs" ] || secs=3
+run() { # label enable tx|rx
+	xdx_enable "$2"
+	stats_reset
+	m=$($(iperf_cmd e1000 "$3" "$secs") 2>&1 | iperf3_mbit)
+	s=""; for n in $S; do s="$s $n=$(stat_get $n)"; done
+	echo "PROBE $1 enable=$2 $3 mbit=${m:-fail}$s"
+}
+# warm-up: both settings, both directions, once
+for en in N Y; do for d in tx rx; do run warmup $en $d > /dev/null; done; done
+i=1
+while [ "$i" -le "$pairs" ]; do
+	order="N Y"; [ $((i % 2)) = 0 ] && order="Y N"
+	for d in tx rx; do
+		for en in $order; do run "pair$i" $en $d; done
+	done
+	i=$((i + 1))
+done
+echo "PROBE regions: $(tr '\n' ' ' < $XDX/regions)"
