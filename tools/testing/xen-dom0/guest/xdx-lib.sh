@@ -101,12 +101,18 @@ pci_dev_by_id() { # vendor device
 	return 1
 }
 nvme_pci() { basename "$(readlink -f /sys/block/nvme0n1/device/device)"; }
-# nvme_fio <direct 0|1> <rw> <iodepth> <seconds>: fio 1 MiB <rw> on the
-# NVMe disk (libaio, as the bench's rows); fio's terse line
+# fio_cmd <dev> <direct|buffered> <rw> <bs-KiB> <iodepth> <jobs> <seconds>:
+# the fio command of a benchmark point (libaio, time-based, terse output)
+fio_cmd() {
+	echo fio --name=b --filename="$1" --ioengine=libaio \
+		--direct=$([ "$2" = direct ] && echo 1 || echo 0) --rw="$3" --bs=${4}k \
+		--iodepth="$5" --numjobs="$6" --group_reporting --size=48M \
+		--runtime="$7" --time_based --end_fsync=1 --minimal
+}
+# nvme_fio <direct|buffered> <rw> <iodepth> <seconds>: the bench's 1 MiB
+# point on the NVMe disk, one job (probes); fio's terse line
 nvme_fio() {
-	fio --name=b --filename=/dev/nvme0n1 --ioengine=libaio --direct="$1" --rw="$2" \
-		--bs=1M --iodepth="$3" --size=48M --runtime="$4" --time_based --minimal 2>&1 |
-		grep '^3;'
+	$(fio_cmd /dev/nvme0n1 "$1" "$2" 1024 "$3" 1 "$4") 2>&1 | grep '^3;'
 }
 # nvme32_reads_cold_warm: the bench's NVMe-32 buffered 1 MiB read row as a
 # workload between measurements (probes): from cold, then warm, 3 s each,
@@ -115,7 +121,7 @@ nvme32_reads_cold_warm() {
 	local st
 	dev_limit "$(nvme_pci)" 32
 	go_cold
-	for st in cold warm; do nvme_fio 0 read 1 3 > /dev/null; done
+	for st in cold warm; do nvme_fio buffered read 1 3 > /dev/null; done
 	dev_limit "$(nvme_pci)" 0
 }
 bench_bind() {

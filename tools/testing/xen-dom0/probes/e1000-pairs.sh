@@ -9,6 +9,8 @@
 #   xdx.secs=N    seconds per run (default 3)
 . /bin/xdx-lib.sh
 net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
+b=$(cat $ENABLE)
+echo "PROBE enable at boot $b"
 S="maps region_maps bounces bytes_via_region bytes_bounced exchanges exchanges_in_map regions_released"
 pairs=$(arg pairs); [ -n "$pairs" ] || pairs=8
 secs=$(arg secs); [ -n "$secs" ] || secs=3
@@ -30,3 +32,4 @@ while [ "$i" -le "$pairs" ]; do
 	i=$((i + 1))
 done
 echo "PROBE regions: $(tr '\n' ' ' < $XDX/regions)"
+xdx_enable "$b"

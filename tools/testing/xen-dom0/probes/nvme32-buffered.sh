@@ -8,7 +8,7 @@
 . /bin/xdx-lib.sh
 run() { # label
 	stats_reset
-	out=$(nvme_fio 0 read 1 3)
+	out=$(nvme_fio buffered read 1 3)
 	echo "PROBE $1 mbps=$(fio_mbps "$(fio_field "$out" read bw)") maps=$(stat_get maps)" \
 		"via_region=$(stat_get bytes_via_region) bounced=$(stat_get bytes_bounced)" \
 		"exchanges=$(stat_get exchanges) in_map=$(stat_get exchanges_in_map)"

@@ -11,6 +11,7 @@
 #   xdx.pairs=N   pairs (default 8)
 . /bin/xdx-lib.sh
 q=/sys/block/nvme0n1/queue
+b=$(cat $ENABLE)
 pairs=$(arg pairs); [ -n "$pairs" ] || pairs=8
 echo "PROBE enable at boot $(cat $ENABLE); nvme0n1: max_sectors_kb $(cat $q/max_sectors_kb)," \
 	"max_hw_sectors_kb $(cat $q/max_hw_sectors_kb), max_segments $(cat $q/max_segments)," \
@@ -18,7 +19,7 @@ echo "PROBE enable at boot $(cat $ENABLE); nvme0n1: max_sectors_kb $(cat $q/max_
 run() { # label enable
 	xdx_enable "$2"
 	stats_reset
-	out=$(nvme_fio 1 randread 32 3)
+	out=$(nvme_fio direct randread 32 3)
 	m=$(stat_get maps) kb=$(fio_field "$out" read kb)
 	echo "PROBE $1 enable=$2 mbps=$(fio_mbps "$(fio_field "$out" read bw)")" \
 		"kib_per_mapping=$((kb / (m + 1))) maps=$m region_maps=$(stat_get region_maps)" \
@@ -35,3 +36,4 @@ while [ "$i" -le "$pairs" ]; do
 	i=$((i + 1))
 done
 dev_limit "$(nvme_pci)" 0
+xdx_enable "$b"

@@ -9,7 +9,7 @@
 echo "PROBE enable=$(cat $ENABLE)"
 run() { # label
 	stats_reset
-	out=$(nvme_fio 1 randread 32 3)
+	out=$(nvme_fio direct randread 32 3)
 	m=$(stat_get maps) kb=$(fio_field "$out" read kb)
 	echo "PROBE $1 mbps=$(fio_mbps "$(fio_field "$out" read bw)") kib=$kb maps=$m" \
 		"kib_per_mapping=$((kb / (m + 1)))" \
