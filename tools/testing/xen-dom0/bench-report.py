@@ -115,7 +115,7 @@ md.append('QEMU TCG on a 2-core host: times are emulated, not hardware times; '
           'compare ratios.  off = booted with `xen_dma_exchange.enable=0` '
           '(upstream swiotlb-xen, bounce-first), on = our backend, native = '
           'the same kernel booted without Xen (dma-direct); fio and iperf3 rows one boot '
-          'each, `dma_map_benchmark` rows off and on in the on boot, point by point, '
+          'each (but switch-warm rows: below), `dma_map_benchmark` rows off and on in the on boot, point by point, '
           'through the run-time switch.  '
           'Medians of %d repeat(s)%s; µs are map/unmap averages from '
           '`dma_map_benchmark`, MB bounced (through the fixed swiotlb pool) and '
@@ -261,7 +261,7 @@ def check_row(name, state, on, off, rr, wide, slow=None):
 md.append('\n### Storage: fio (libaio, time-based), MB/s\n')
 md.append('Median [min–max] of the repeats.  cold = right after every free region '
           'was given back (the state of a fresh boot), warm = the same run again at '
-          'once; frag- = on a P2M fragmented by balloon cycles first (`xdx.frag=N`).  Buffered runs end with an fsync.  clat p99 in µs (medians).  '
+          'once; switch-warm = a warm pair in the backend\'s boot, bounce-only through the run-time switch (NVMe under a 32-bit limit, whose queue limits are the same in both boots); frag- = on a P2M fragmented by balloon cycles first (`xdx.frag=N`).  Buffered runs end with an fsync.  clat p99 in µs (medians).  '
           '"exch/GiB" = exchange hypercalls per GiB moved with the backend on; '
           '"late exch" = exchanges made after the first 2 s of each run (the '
           'steady state: the run\'s own warm-up over), summed over the repeats, '
@@ -285,7 +285,8 @@ for p in sorted((k for k in runs if k[0].startswith('fio-')),
 
 md.append('\n### Network: iperf3 TCP to a server on the host, Mbit/s\n')
 md.append('tx = dom0 sends, rx = dom0 receives (`-R`).  The e1000 (82540EM) is '
-          '32-bit by its own driver; the e1000e is 64-bit.\n')
+          '32-bit by its own driver; the e1000e is 64-bit.  switch-warm: as for '
+          'storage, a warm pair in the backend\'s boot.\n')
 md.append('| NIC | dir | state | off | on | native | on÷off [worst–best] | off: MB bounced | on: MB bounced | on: exchanges | on: late exch |')
 md.append('|---|---|---|---|---|---|---|---|---|---|---|')
 for p in sorted(k for k in runs if k[0].startswith('iperf3-')):

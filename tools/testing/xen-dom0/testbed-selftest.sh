@@ -276,6 +276,23 @@ b_shared() {
 		grep -q "ok: nvme32 direct randread 1024K qd128 x2 pool8M-shared" "$t/bench.out" &&
 		grep -q "| nvme32-direct-randread 1024K qd128×2 | pool8M-shared | 4000 \\[4000–4000\\] | 0 " "$t/bench.out"
 }
+# switch pairs (make bench, the backend's boot): a known-slow point's
+# warm row, two boots apart, is reported, not asserted; its switch-warm
+# row, one boot, is checked like any warm row and fails the report when
+# the backend is slower in every run
+b_switch() {
+	local rep st
+	{
+		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
+		for rep in 1 2 3; do for st in warm switch-warm; do
+			echo "XDX-CSV: xen,off,fio-nvme32-direct-randread,$st,32,1024,32,,1,$rep,,,,,1,1,0,0,0,1,1,1,30$rep,1,1,1,,"
+			echo "XDX-CSV: xen,on,fio-nvme32-direct-randread,$st,32,1024,32,,1,$rep,,,,,1,1,1,0,0,0,0,0,20$rep,1,1,1,0,0"
+		done; done
+	} > "$t/switch.log"
+	report "$t/switch.log" && { echo "# the report passed"; return 1; }
+	grep -q "FAILED.*nvme32 direct randread 1024K qd32 switch-warm" "$t/bench.out" &&
+		grep -q "reported: nvme32 direct randread 1024K qd32 warm: .*KNOWN SLOW" "$t/bench.out"
+}
 tcase bench_report_passes_as_claimed b_good
 tcase bench_report_not_slower_claim_takes_one_slow_repeat b_outlier
 tcase bench_report_not_slower_claim_fails_every_repeat_slower b_slower
@@ -284,4 +301,5 @@ tcase bench_report_fails_a_claim_not_met b_claim
 tcase bench_report_faster_claim_takes_slow_repeats b_claim_noise
 tcase bench_report_pairs_best_by_repeat_medians b_pairs
 tcase bench_report_checks_the_nic_beside_a_full_pool b_shared
+tcase bench_report_asserts_switch_pairs_of_a_known_slow_point b_switch
 exit $rc

@@ -37,6 +37,10 @@
 # is run "cold" (right after every free region was given back: what a
 # fresh boot has, the boot reserve rebuilt by the worker meanwhile) and
 # then "warm" (the same run again at once: the cold run is its warm-up).
+# In the backend's boot, NVMe under a 32-bit limit and the e1000 are also
+# run in "switch-warm" pairs, bounce-only and with the backend through the
+# run-time switch (switch_pair, below): the other boot's rows are in
+# another boot, whatever else differs between boots.
 # The pool level (rows labelled pool<MiB>M-): the issue's deep queue, fio
 # O_DIRECT 1 MiB random reads at iodepth 128 x 2 jobs on NVMe under a
 # 32-bit limit, cold then warm; iperf3 through the e1000 alone, cold then
@@ -83,11 +87,13 @@ if [ -e $XDX/stats ]; then
 	# map rows: both configurations in the backend's boot, none in the
 	# bounce-only one (switching the backend on there would start it cold)
 	MAP_CONFIGS=""; [ "$(cat $ENABLE)" = Y ] && MAP_CONFIGS="off on"
+	# switch pairs (switch_pair): likewise, and not at the pool level
+	SWITCH_CONFIGS=""; [ -n "$MAP_CONFIGS" ] && [ "$level" != pool ] && SWITCH_CONFIGS="off on"
 else
 	platform=native; CONFIGS=native MAP_CONFIGS=native
 fi
 SW=$SWIOTLB/io_tlb_used_hiwater
-failures=0
+failures=0 switched=0
 
 csv() { echo "XDX-CSV: $*"; }
 # started <out-file> <command...>: start a fio or iperf3 run in the
@@ -161,14 +167,6 @@ fio_disk() {
 	nvme64) echo $NVME ;;
 	esac
 }
-# fio_cmd <dev> <direct|buffered> <rw> <bs-KiB> <iodepth> <jobs> <seconds>:
-# the fio command of a point (terse output)
-fio_cmd() {
-	echo fio --name=b --filename="$1" --ioengine=libaio \
-		--direct=$([ "$2" = direct ] && echo 1 || echo 0) --rw="$3" --bs=${4}k \
-		--iodepth="$5" --numjobs="$6" --group_reporting --size=48M \
-		--runtime="$7" --time_based --end_fsync=1 --minimal
-}
 # fio_csv <config> <disk> <kind> <rw> <bs> <qd> <jobs> <rep> <state> <fio
 # output file>: the row of one fio run; MB/s, IOPS, clat p50/p99 (us) from
 # fio's terse output, and the backend's counters for the run
@@ -187,16 +185,47 @@ fio_csv() {
 	fi
 	csv "$platform,$cfg,fio-$disk-$kind-$rw,$LAYOUT$state,$([ "$disk" = nvme64 ] && echo 64 || echo 32),$bs,$qd,,$jobs,$rep,,,,,$kb,$(counters),$mbps,$iops,$p50,$p99,$late,$late_map"
 }
+# switch_pair <rep> <run-function> <args...>: in the backend's boot, a
+# warm run bounce-only and one with the backend through the run-time
+# switch, the order alternating from pair to pair and, for each point,
+# from repeat to repeat ($switched counts the pairs), as "<run-function>
+# <config> <args...>" with $state switch-warm.  Only for rows whose boots
+# size nothing differently (the NVMe gets its 32-bit limit at run time and
+# has the fixed pool's queue limits in both boots; a NIC has none): there
+# the pair compares the mapping paths alone, without the differences
+# between two boots (but for one thing: regions still mapped from the runs
+# with the backend, such as a NIC's receive ring, keep the unmap path's
+# region lookup on for the bounce-only run).  Not at the pool level:
+# bounce-only runs out of its pool in a boot of its own.
+switch_pair() {
+	local c r=$1 fn=$2 order=$SWITCH_CONFIGS
+	[ -n "$order" ] || return 0
+	shift 2
+	switched=$((switched + 1))
+	[ $(((r + switched) % 2)) = 0 ] && order="on off"
+	for c in $order; do
+		case $c in off) xdx_enable N ;; *) xdx_enable Y ;; esac
+		state=switch-warm
+		"$fn" $c "$@"
+	done
+	xdx_enable Y
+}
+# fio_run <config> <dev> <disk> <direct|buffered> <rw> <bs-KiB> <iodepth>
+# <jobs> <rep>: one run in $state and its row
+fio_run() {
+	local d=$2
+	set_config "$1"
+	sampled /tmp/fio.out $(fio_cmd "$d" "$4" "$5" "$6" "$7" "$8" "$wsecs")
+	fio_csv "$1" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "$state" /tmp/fio.out
+}
 # fio_row <config> <disk> <direct|buffered> <rw> <bs-KiB> <iodepth> <jobs>
-# <rep>: a cold run and a warm one
+# <rep>: a cold run and a warm one; for NVMe under a 32-bit limit, in the
+# backend's boot, then a switch pair
 fio_row() {
 	dev=$(fio_disk "$2") || { echo "# no disk for $2"; failures=$((failures + 1)); return; }
 	go_cold
-	for state in cold warm; do
-		set_config "$1"
-		sampled /tmp/fio.out $(fio_cmd "$dev" "$3" "$4" "$5" "$6" "$7" "$wsecs")
-		fio_csv "$@" $state /tmp/fio.out
-	done
+	for state in cold warm; do fio_run "$1" "$dev" "$2" "$3" "$4" "$5" "$6" "$7" "$8"; done
+	[ "$2" = nvme32 ] && switch_pair "$8" fio_run "$dev" "$2" "$3" "$4" "$5" "$6" "$7" "$8"
 	[ "$2" = nvme32 ] && dev_limit "$NVME_PCI" 0
 }
 # iperf_result <output file> <what> [<why it failed>]: set $mbit to the
@@ -205,7 +234,7 @@ fio_row() {
 iperf_result() {
 	mbit=$([ -z "$3" ] && iperf3_mbit < "$1")
 	[ -n "$mbit" ] || { failures=$((failures + 1)); mbit=fail
-		echo "# iperf3 failed: $2: ${3:-$(tail -1 "$1")}"; }
+		echo "# iperf3 failed: $2: ${3:+$3; }$(tail -1 "$1")"; }
 }
 # shared_row <config> <rep>: for tx and rx, the $SHARED fio point with
 # iperf3 through the e1000 inside it (started once fio has mapped, ended
@@ -232,16 +261,22 @@ shared_row() {
 # server and back (-R), cold then warm; Mbit/s of the receiver
 iperf_row() {
 	cfg=$1 nic=$2 rep=$3
-	case $nic in e1000) bits=32 ;; *) bits=64 ;; esac
 	go_cold
 	for state in cold warm; do
-		for dirn in tx rx; do
-			set_config "$cfg"
-			sampled /tmp/iperf3.out $(iperf_cmd $nic $dirn "$wsecs")
-			iperf_result /tmp/iperf3.out "$cfg $nic $dirn"
-			csv "$platform,$cfg,iperf3-$nic-$dirn,$LAYOUT$state,$bits,0,,,1,$rep,,,,,,$(counters),$mbit,,,,$late,$late_map"
-		done
+		for dirn in tx rx; do iperf_run "$cfg" $nic $dirn "$rep"; done
 	done
+	[ $nic = e1000 ] && for dirn in tx rx; do
+		switch_pair "$rep" iperf_run $nic $dirn "$rep"
+	done
+}
+# iperf_run <config> <nic> <tx|rx> <rep>: one run in $state and its row
+iperf_run() {
+	local bits=64
+	[ "$2" = e1000 ] && bits=32
+	set_config "$1"
+	sampled /tmp/iperf3.out $(iperf_cmd "$2" "$3" "$wsecs")
+	iperf_result /tmp/iperf3.out "$1 $2 $3"
+	csv "$platform,$1,iperf3-$2-$3,$LAYOUT$state,$bits,0,,,1,$4,,,,,,$(counters),$mbit,,,,$late,$late_map"
 }
 
 bench_bind >/dev/null || { echo "bench: no benchmark device"; exit 1; }
