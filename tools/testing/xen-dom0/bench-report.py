@@ -216,8 +216,8 @@ checks = []     # (description, passed)
 md_notes = []   # reported, not asserted
 # bench-claims.txt: "claim ..." lines (below) and "known-slow <test> <KiB>
 # <qd> <reason>" lines: a 32-bit row measured slower with the backend and
-# not yet fixed; its warm check (not frag-warm) is reported as KNOWN SLOW,
-# not asserted
+# not yet fixed; its warm and switch-warm checks (not frag-) are reported
+# as KNOWN SLOW, not asserted
 claims = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bench-claims.txt')
 claim_lines, known_slow = [], {}
 if os.path.exists(claims):
@@ -281,7 +281,7 @@ for p in sorted((k for k in runs if k[0].startswith('fio-')),
         fmt(med(on, 'p99_us'), 0), mb(off), mb(on), per_gib(on), late(on)))
     check_row('%s %s %s %dK qd%s' % (disk, kind, rw, p[3], depth(p, ' x')),
               p[1], on, off, rr,
-              disk == 'nvme64', known_slow.get((p[0], p[3], p[4])) if p[1] == 'warm' else None)
+              disk == 'nvme64', known_slow.get((p[0], p[3], p[4])) if p[1] in ('warm', 'switch-warm') else None)
 
 md.append('\n### Network: iperf3 TCP to a server on the host, Mbit/s\n')
 md.append('tx = dom0 sends, rx = dom0 receives (`-R`).  The e1000 (82540EM) is '
