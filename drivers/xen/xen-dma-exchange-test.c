@@ -519,16 +519,19 @@ static void xdx_test_large_mapping(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, p->len, 0xe5));
 }
 
-static void xdx_undeny(void *unused)
+static void xdx_aid_off(void *unused)
 {
-	xdx_region_test_deny(NULL);
+	xdx_region_test_aid(NULL, XDX_TEST_NONE);
 }
 
-/* From here until the case ends, this task's mappings get no region. */
-static void xdx_deny_regions(struct kunit *test)
+/*
+ * From here until the case ends, this task's mappings get @aid: no region
+ * (XDX_TEST_DENY), or a part split off a larger one (XDX_TEST_SPLIT).
+ */
+static void xdx_set_aid(struct kunit *test, enum xdx_test_aid aid)
 {
-	xdx_region_test_deny(current);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, xdx_undeny, NULL), 0);
+	xdx_region_test_aid(current, aid);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, xdx_aid_off, NULL), 0);
 }
 
 /*
@@ -547,7 +550,7 @@ static void xdx_test_no_region_bounces(struct kunit *test)
 	void *buf;
 	int i;
 
-	xdx_deny_regions(test);
+	xdx_set_aid(test, XDX_TEST_DENY);
 	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		buf = xdx_kmalloc_high(test, lens[i]);
 		xdx_fill(buf, lens[i], 0x19 + i);
@@ -615,7 +618,7 @@ static void xdx_test_no_region_no_pool(struct kunit *test)
 	void *buf = page_address(xdx_alloc_high(test, order));
 	u64 failed = xen_dma_exchange_stat(XDX_FAIL_LARGE);
 
-	xdx_deny_regions(test);
+	xdx_set_aid(test, XDX_TEST_DENY);
 	xdx_fill(buf, len, 0x2a);
 	KUNIT_EXPECT_NULL(test, xdx_map(test, buf, len, DMA_BIDIRECTIONAL,
 					DMA_ATTR_NO_WARN));
@@ -718,6 +721,47 @@ static void xdx_test_double_unmap_reported(struct kunit *test)
 }
 
 /*
+ * A mapping served by a part split off a larger free region (forced here:
+ * a miss splits only when nothing of its order or up to two larger is
+ * free): the part is machine-contiguous at the region's machine address,
+ * the device sees the data, and the part is given back to Xen on its own
+ * (XENMEM_exchange of a part of the extent), its page getting another
+ * frame.  Runs after xdx_test_release_free(): it waits for the worker to
+ * have rebuilt a region to split.  Gives every free region back.
+ */
+static void xdx_test_split_part(struct kunit *test)
+{
+	void *buf = page_address(xdx_alloc_high(test, 0));
+	unsigned long pfn, bfn;
+	struct xdx_region *r;
+	struct xdx_map *m;
+	u64 splits;
+	int i;
+
+	xdx_set_aid(test, XDX_TEST_SPLIT);
+	xdx_fill(buf, PAGE_SIZE, 0x3c);
+	for (i = 0; i < XDX_WAIT_TRIES; i++) {
+		splits = xen_dma_exchange_stat(XDX_SPLITS);
+		m = xdx_map(test, buf, PAGE_SIZE, DMA_TO_DEVICE, 0);
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		if (xen_dma_exchange_stat(XDX_SPLITS) > splits)
+			break;
+		xdx_unmap(test, m);	/* nothing to split yet */
+		msleep(XDX_WAIT_MS);
+	}
+	KUNIT_ASSERT_LT_MSG(test, i, XDX_WAIT_TRIES, "no region to split");
+	r = xdx_expect_region(test, m);
+	KUNIT_EXPECT_EQ(test, r->order, 0U);
+	pfn = r->pfn;
+	bfn = PHYS_PFN(r->maddr);
+	KUNIT_EXPECT_EQ(test, xen_pfn_to_bfn_owned(pfn), bfn);
+	xdx_unmap(test, m);
+
+	KUNIT_EXPECT_GT(test, xdx_region_release_free(), 0UL);
+	KUNIT_EXPECT_NE(test, xen_pfn_to_bfn_owned(pfn), bfn);
+}
+
+/*
  * A flush (debugfs "flush", and the shrinker's path) gives every free
  * region back to Xen, lowering the memory held below 4 GiB; mapped
  * regions stay.  Regions are rebuilt on demand, in the mapping call for a
@@ -773,8 +817,9 @@ static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE(xdx_test_max_mapping_size),
 	KUNIT_CASE(xdx_test_bad_input),
 	KUNIT_CASE(xdx_test_double_unmap_reported),
-	/* last: it empties the free lists */
+	/* last: they empty the free lists */
 	KUNIT_CASE(xdx_test_release_free),
+	KUNIT_CASE(xdx_test_split_part),
 	{}
 };
 

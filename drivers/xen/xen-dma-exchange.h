@@ -25,6 +25,7 @@ enum xdx_stat {
 	XDX_MAPS,
 	XDX_HITS,
 	XDX_REUSES,
+	XDX_SPLITS,
 	XDX_BYTES_VIA_REGION,
 	XDX_EXCHANGES,
 	XDX_MAP_EXCHANGES,
@@ -68,8 +69,9 @@ enum xdx_class {
 
 /*
  * A machine-contiguous run of 2^order pages the backend allocated and
- * exchanged.  Nothing but the backend maps or touches its pages, so the
- * exchange that made it met the safety rule by construction.
+ * exchanged, or a naturally aligned part of one (xdx_region_split()).
+ * Nothing but the backend maps or touches its pages, so the exchange that
+ * made it met the safety rule by construction.
  *
  * @lt, @pfn, @maddr, @order and @cls are set once before the region is
  * published and never change.  @list, @mapped, @idle_since are protected
@@ -79,7 +81,7 @@ enum xdx_class {
  */
 struct xdx_region {
 	struct latch_tree_node lt;	/* in xdx_region_tree, by pfn */
-	struct list_head list;		/* free list, or the in-use list */
+	struct list_head list;		/* free list, spares, or to destroy */
 	unsigned long pfn;		/* first pseudo-physical frame */
 	phys_addr_t maddr;		/* machine address of the first byte */
 	unsigned int order;
@@ -110,9 +112,16 @@ unsigned long xdx_region_release_free(void);
 void xdx_region_held(unsigned long *total, unsigned long *low,
 		     unsigned long *in_use);
 int __init xdx_region_init(void);
+/* Test-only aids: see xdx_region_test_aid(). */
+enum xdx_test_aid {
+	XDX_TEST_NONE,
+	XDX_TEST_DENY,		/* no free region, every exchange fails */
+	XDX_TEST_SPLIT,		/* split a larger free region, reserve or not */
+};
+
 #if IS_ENABLED(CONFIG_XEN_DMA_EXCHANGE_KUNIT_TEST)
 struct task_struct;
-void xdx_region_test_deny(struct task_struct *task);
+void xdx_region_test_aid(struct task_struct *task, enum xdx_test_aid aid);
 #endif
 #ifdef CONFIG_DEBUG_FS
 struct seq_file;

@@ -4,7 +4,9 @@
  *
  * A region is 2^order pages the backend allocates itself and exchanges
  * (XENMEM_exchange, through xen_create_contiguous_region()) for one
- * machine-contiguous extent in an address class: below 4 GiB, or anywhere.
+ * machine-contiguous extent in an address class: below 4 GiB, or anywhere;
+ * or a naturally aligned part of such a region, split off without a
+ * hypercall.
  * Nothing else has a reference to those pages, no CPU but ours touches
  * them and no device has them mapped, so the exchange meets the safety
  * rule by construction (see Documentation/core-api/xen-dma-exchange.rst).
@@ -12,7 +14,10 @@
  * Regions live in a latched rbtree keyed by pseudo-physical frame, which
  * unmap and sync search without a lock (RCU), and, while free, on one LIFO
  * list per class and order.  They stay after unmap and are reused: in the
- * steady state a mapping costs a list pop and a copy, no hypercall.
+ * steady state a mapping costs a list pop and a copy, no hypercall.  A
+ * miss of one size is served without a hypercall from a free region of a
+ * larger one when there is one to spare: up to XDX_BORROW_ORDERS larger
+ * it is taken whole, beyond that it is split buddy-wise.
  *
  * Growth: a miss in the mapping path exchanges at once only up to
  * atomic_order, by default 256 KiB, the fixed pool's largest page-aligned
@@ -77,6 +82,13 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 /* A miss may take a free region up to this many orders larger. */
 #define XDX_BORROW_ORDERS	2
 
+/*
+ * Region structs kept for splits, which run under xdx_region_lock with
+ * interrupts off and so allocate nothing: one split needs at most
+ * XDX_NR_ORDERS, and the worker tops the spares up.
+ */
+#define XDX_NR_SPARES		(2 * XDX_NR_ORDERS)
+
 static unsigned int xdx_reserve = 2;
 static unsigned int xdx_atomic_order = 6;
 static unsigned int xdx_idle_secs = 30;
@@ -110,10 +122,11 @@ static const struct latch_tree_ops xdx_region_tree_ops = {
 };
 
 /*
- * xdx_region_lock protects the tree's writers, the free lists and their
- * counts, the byte counts, the wanted sizes and every region's @list,
- * @mapped and @idle_since.  Readers of the tree hold rcu_read_lock() and
- * check @mapped under the lock before using what they found.
+ * xdx_region_lock protects the tree's writers, the free lists, the spares
+ * and their counts, the byte counts, the wanted sizes and every region's
+ * @list, @mapped and @idle_since.  Readers of the tree hold
+ * rcu_read_lock() and check @mapped under the lock before using what they
+ * found.
  */
 static DEFINE_SPINLOCK(xdx_region_lock);
 static struct latch_tree_root xdx_region_tree;
@@ -123,6 +136,8 @@ static unsigned int xdx_nr_used[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned int xdx_want[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned long xdx_held_bytes;		/* exchanged or being exchanged */
 static unsigned long xdx_held_low_bytes;	/* the part below 4 GiB */
+static LIST_HEAD(xdx_spares);
+static unsigned int xdx_nr_spares;
 
 /*
  * Mapped regions.  Zero means no bus address can be ours, which unmap and
@@ -186,30 +201,39 @@ static void xdx_unclaim(enum xdx_class cls, unsigned int order)
 }
 
 #if IS_ENABLED(CONFIG_XEN_DMA_EXCHANGE_KUNIT_TEST)
-static struct task_struct *xdx_test_denied_task;
+static struct task_struct *xdx_test_task;
+static enum xdx_test_aid xdx_test_task_aid;
 
 /**
- * xdx_region_test_deny() - make one task's mappings find no region (tests)
+ * xdx_region_test_aid() - change how one task's mappings find regions (tests)
  * @task: the task, or NULL to stop
+ * @aid: what changes for @task
  *
  * For the KUnit suite.  While set, xdx_region_get() called by @task in
- * task context ignores the free lists and its exchange fails as if
- * injected (XDX_FAIL_INJECTED), so that the mapping goes to the fixed
- * pool.  Other tasks, the worker and interrupts are not affected.
+ * task context, with XDX_TEST_DENY, ignores the free lists and its
+ * exchange fails as if injected (XDX_FAIL_INJECTED), so that the mapping
+ * goes to the fixed pool; with XDX_TEST_SPLIT, takes no free region
+ * whole but splits the first free one larger than XDX_BORROW_ORDERS
+ * above its order, reserve or not.  Other tasks, the worker and
+ * interrupts are not affected.
  */
-void xdx_region_test_deny(struct task_struct *task)
+void xdx_region_test_aid(struct task_struct *task, enum xdx_test_aid aid)
 {
-	WRITE_ONCE(xdx_test_denied_task, task);
+	WRITE_ONCE(xdx_test_task, NULL);
+	WRITE_ONCE(xdx_test_task_aid, aid);
+	WRITE_ONCE(xdx_test_task, task);
 }
 
-static bool xdx_test_denied(void)
+static enum xdx_test_aid xdx_test_aid(void)
 {
-	return in_task() && READ_ONCE(xdx_test_denied_task) == current;
+	if (in_task() && READ_ONCE(xdx_test_task) == current)
+		return READ_ONCE(xdx_test_task_aid);
+	return XDX_TEST_NONE;
 }
 #else
-static inline bool xdx_test_denied(void)
+static inline enum xdx_test_aid xdx_test_aid(void)
 {
-	return false;
+	return XDX_TEST_NONE;
 }
 #endif
 
@@ -223,39 +247,41 @@ static struct xdx_region *xdx_region_create(enum xdx_class cls,
 					    unsigned int order, gfp_t gfp,
 					    enum xdx_stat *why)
 {
+	size_t bytes = PAGE_SIZE << order;
 	struct xdx_region *r;
-	struct page *page;
 	dma_addr_t maddr;
+	void *va;
 
 	*why = XDX_FAIL_INJECTED;
-	if (xdx_test_denied() ||
-	    should_fail(&fail_xen_dma_exchange, PAGE_SIZE << order))
+	if (xdx_test_aid() == XDX_TEST_DENY ||
+	    should_fail(&fail_xen_dma_exchange, bytes))
 		return NULL;
 	*why = XDX_FAIL_NOMEM;
 	r = kzalloc(sizeof(*r), gfp | __GFP_NOWARN);
 	if (!r)
 		return NULL;
-	page = alloc_pages(gfp | __GFP_NOWARN | (order ? __GFP_NORETRY : 0),
-			   order);
-	if (!page)
+	/* split pages: a part of the region can be given back on its own */
+	va = alloc_pages_exact(bytes, gfp | __GFP_NOWARN |
+			       (order ? __GFP_NORETRY : 0));
+	if (!va)
 		goto free_region;
 	*why = XDX_FAIL_HYPERVISOR;
-	if (xen_create_contiguous_region(page_to_phys(page), order,
+	if (xen_create_contiguous_region(virt_to_phys(va), order,
 					 xdx_class_bits[cls], &maddr))
 		goto free_pages;
-	r->pfn = page_to_pfn(page);
+	r->pfn = PHYS_PFN(virt_to_phys(va));
 	r->maddr = maddr;
 	r->order = order;
 	r->cls = cls;
 	INIT_LIST_HEAD(&r->list);
 	xdx_count(XDX_EXCHANGES, 1);
-	xdx_count(XDX_BYTES_EXCHANGED, PAGE_SIZE << order);
+	xdx_count(XDX_BYTES_EXCHANGED, bytes);
 	trace_xen_dma_exchange_exchanged(xdx_class_names[cls], r->pfn, order,
 					 xdx_class_bits[cls], maddr);
 	return r;
 
 free_pages:
-	__free_pages(page, order);
+	free_pages_exact(va, bytes);
 free_region:
 	kfree(r);
 	return NULL;
@@ -267,7 +293,7 @@ static void xdx_region_destroy(struct xdx_region *r, const char *why)
 	trace_xen_dma_exchange_invalidate(r->pfn, r->order, why);
 	xdx_count(XDX_RELEASES, 1);
 	xen_destroy_contiguous_region(PFN_PHYS(r->pfn), r->order);
-	__free_pages(pfn_to_page(r->pfn), r->order);
+	free_pages_exact(phys_to_virt(PFN_PHYS(r->pfn)), PAGE_SIZE << r->order);
 	kfree_rcu(r, rcu);
 }
 
@@ -380,22 +406,67 @@ static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
 	r->dir = dir;
 }
 
+/* Make a free region of the part of @whole at @off pages, of @order. */
+static void xdx_region_add_part(const struct xdx_region *whole,
+				unsigned long off, unsigned int order)
+{
+	struct xdx_region *part;
+
+	lockdep_assert_held(&xdx_region_lock);
+	part = list_first_entry(&xdx_spares, struct xdx_region, list);
+	list_del(&part->list);
+	xdx_nr_spares--;
+	part->pfn = whole->pfn + off;
+	part->maddr = whole->maddr + PFN_PHYS(off);
+	part->order = order;
+	part->cls = whole->cls;
+	xdx_region_add(part, false);
+}
+
+/*
+ * Split the free region @r buddy-wise down to @order: its first 2^@order
+ * pages become a free region of @order, and the rest one free region of
+ * each order from @order to r->order - 1.  A naturally aligned part of a
+ * machine-contiguous extent is machine-contiguous and aligned as an
+ * exchange of its order would be, so no hypercall is made.  Its pages were
+ * split at allocation, so every part can be given back on its own.  The
+ * parts take spare structs; @r leaves the tree and is freed after its
+ * lock-free readers, who find it unmapped.
+ *
+ * Return: false, @r untouched, if too few spares are left.
+ */
+static bool xdx_region_split(struct xdx_region *r, unsigned int order)
+{
+	unsigned int o = r->order;
+
+	lockdep_assert_held(&xdx_region_lock);
+	if (xdx_nr_spares < o - order + 1)
+		return false;
+	trace_xen_dma_exchange_split(r->pfn, o, order);
+	list_del(&r->list);
+	xdx_nr_free[r->cls][o]--;
+	latch_tree_erase(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
+	while (o-- > order)
+		xdx_region_add_part(r, 1UL << o, o);
+	xdx_region_add_part(r, 0, order);	/* the head of its free list */
+	kfree_rcu(r, rcu);
+	xdx_count(XDX_SPLITS, 1);
+	return true;
+}
+
 /*
  * The first free region of @order in @cls, or failing that, one of up to
  * XDX_BORROW_ORDERS larger: a larger region is naturally aligned at a
  * larger size, so a mapping that fits @order crosses no boundary there.
  * Only a larger order's free regions beyond @keep are borrowed.
  */
-static struct xdx_region *xdx_first_free(enum xdx_class cls,
-					 unsigned int order, unsigned int keep)
+static struct xdx_region *xdx_borrow_free(enum xdx_class cls,
+					  unsigned int order, unsigned int keep)
 {
 	unsigned int o, last = min_t(unsigned int, order + XDX_BORROW_ORDERS,
 				      XDX_MAX_ORDER);
 	struct xdx_region *r;
 
-	lockdep_assert_held(&xdx_region_lock);
-	if (xdx_test_denied())
-		return NULL;
 	for (o = order; o <= last; o++) {
 		if (o > order && xdx_nr_free[cls][o] <= keep)
 			continue;
@@ -405,6 +476,51 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
 			return r;
 	}
 	return NULL;
+}
+
+/*
+ * A free region of @order split off the first free region more than
+ * XDX_BORROW_ORDERS larger of which more than @keep are free, or NULL.
+ */
+static struct xdx_region *xdx_split_free(enum xdx_class cls,
+					 unsigned int order, unsigned int keep)
+{
+	unsigned int o;
+
+	for (o = order + XDX_BORROW_ORDERS + 1; o <= XDX_MAX_ORDER; o++) {
+		if (xdx_nr_free[cls][o] <= keep)
+			continue;
+		if (!xdx_region_split(list_first_entry(&xdx_free[cls][o],
+						       struct xdx_region, list),
+				      order))
+			return NULL;
+		return list_first_entry(&xdx_free[cls][order],
+					struct xdx_region, list);
+	}
+	return NULL;
+}
+
+/*
+ * A free region for a mapping of @order in @cls: borrowed (its own order
+ * or up to XDX_BORROW_ORDERS larger, those beyond @keep), or split off a
+ * larger one.  A split takes only from beyond that order's reserve, @keep
+ * or not: its parts are not merged again, and the reserve of large orders
+ * is what sizes promised at probe rely on.
+ */
+static struct xdx_region *xdx_first_free(enum xdx_class cls,
+					 unsigned int order, unsigned int keep)
+{
+	lockdep_assert_held(&xdx_region_lock);
+	switch (xdx_test_aid()) {
+	case XDX_TEST_DENY:
+		return NULL;
+	case XDX_TEST_SPLIT:
+		return xdx_split_free(cls, order, 0);
+	default:
+		return xdx_borrow_free(cls, order, keep) ?:
+		       xdx_split_free(cls, order,
+				      max(keep, xdx_class_reserve(cls)));
+	}
 }
 
 /**
@@ -422,11 +538,13 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
  * Failing that, one up to XDX_BORROW_ORDERS larger: any free one for a
  * @large mapping or a miss too large to exchange now, one beyond that
  * order's reserve for a miss that could be exchanged now (a hypercall
- * saved on the mapping path, the reserve kept for its own size).
+ * saved on the mapping path, the reserve kept for its own size).  Failing
+ * that, a part split off a free one larger still, beyond its order's
+ * reserve (xdx_first_free()).
  * Otherwise one is exchanged now if @order is at most atomic_order
  * (XDX_ATOMIC_ORDER_MAX for a @large mapping) and the budget allows.  A
- * miss, served or not, asks the worker for regions of the size; without
- * a region the caller falls back.
+ * miss not served by a split, served or not, asks the worker for regions
+ * of the size; without a region the caller falls back.
  * The mapping is recorded in the region under the lock, before it can be
  * found as mapped.  Never sleeps.
  *
@@ -456,7 +574,8 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 		xdx_nr_used[cls][r->order]++;
 		xdx_region_set_mapping(r, orig, size, dir);
 		xdx_region_set_mapped(r, true);
-		low_water = xdx_nr_free[cls][r->order] < xdx_class_reserve(cls);
+		low_water = xdx_nr_free[cls][r->order] < xdx_class_reserve(cls) ||
+			    xdx_nr_spares < XDX_NR_ORDERS;
 		if (r->order != order) {	/* borrowed: build the right size */
 			xdx_want_more(cls, order);
 			low_water = true;
@@ -675,8 +794,33 @@ static bool xdx_region_build(enum xdx_class cls, unsigned int order)
 }
 
 /*
- * The refill worker: bring every size up to the reserve plus what misses
- * asked for since the last run.
+ * Top the spare structs for splits up to XDX_NR_SPARES.  Only the worker
+ * and xdx_region_init() add spares; if both run at once, a few more are
+ * kept, which does no harm.
+ */
+static void xdx_fill_spares(void)
+{
+	struct xdx_region *r;
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	n = xdx_nr_spares < XDX_NR_SPARES ? XDX_NR_SPARES - xdx_nr_spares : 0;
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+	while (n--) {
+		r = kzalloc(sizeof(*r), GFP_KERNEL);
+		if (!r)
+			return;
+		spin_lock_irqsave(&xdx_region_lock, flags);
+		list_add(&r->list, &xdx_spares);
+		xdx_nr_spares++;
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+	}
+}
+
+/*
+ * The refill worker: top up the spares, and bring every size up to the
+ * reserve plus what misses asked for since the last run.
  */
 static void xdx_region_refill(struct work_struct *work)
 {
@@ -684,6 +828,7 @@ static void xdx_region_refill(struct work_struct *work)
 
 	if (!xen_dma_exchange_enabled())
 		return;
+	xdx_fill_spares();
 	for (cls = 0; cls < XDX_NR_CLASSES; cls++) {
 		for (order = 0; order <= XDX_MAX_ORDER; order++) {
 			unsigned int target, have;

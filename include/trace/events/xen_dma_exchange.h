@@ -78,6 +78,20 @@ TRACE_EVENT(xen_dma_exchange_invalidate,
 		      __get_str(why))
 );
 
+/* A free region split buddy-wise, without a hypercall. */
+TRACE_EVENT(xen_dma_exchange_split,
+	    TP_PROTO(unsigned long pfn, unsigned int order, unsigned int to),
+	    TP_ARGS(pfn, order, to),
+	    TP_STRUCT__entry(__field(unsigned long, pfn)
+			     __field(unsigned int, order)
+			     __field(unsigned int, to)),
+	    TP_fast_assign(__entry->pfn = pfn;
+			   __entry->order = order;
+			   __entry->to = to;),
+	    TP_printk("pfn=%#lx order=%u to=%u", __entry->pfn, __entry->order,
+		      __entry->to)
+);
+
 #endif /* _TRACE_XEN_DMA_EXCHANGE_H */
 
 /* This part must be outside protection */

@@ -16,7 +16,7 @@
  *   does nothing for an order the frame array never grew to.
  *
  * The harness also asserts the safety property here: only pages the backend
- * got from alloc_pages() with that very order are ever exchanged.
+ * got from alloc_pages_exact() and still holds are ever exchanged.
  * The device's view of memory goes through the M2P (sim_machine_byte()).
  */
 #include <assert.h>
@@ -84,7 +84,6 @@ void sim_init(unsigned long low_frames, unsigned int seed)
 
 	memset(&sim, 0, sizeof(sim));
 	memset(xdx_sim_pages, 0, sizeof(xdx_sim_pages));
-	memset(sim.alloc_head, -1, sizeof(sim.alloc_head));
 	sim.contig_order = SIM_CONTIG_ORDER;
 	srand(seed);
 	for (m = 0; m < SIM_MFNS; m++)
@@ -120,6 +119,14 @@ void *phys_to_virt(phys_addr_t phys)
 {
 	assert(PHYS_PFN(phys) < SIM_PFNS);
 	return &sim.mem[0][0] + phys;
+}
+
+phys_addr_t virt_to_phys(const void *virt)
+{
+	phys_addr_t phys = (const unsigned char *)virt - &sim.mem[0][0];
+
+	assert(PHYS_PFN(phys) < SIM_PFNS);
+	return phys;
 }
 
 /* What a device at machine address @maddr reaches; NULL if not ours. */
@@ -176,12 +183,16 @@ bool sim_make_contiguous(unsigned long pfn, unsigned long n)
 	return true;
 }
 
-/* ---- the page allocator: naturally aligned blocks, as the buddy's ---- */
+/*
+ * ---- the page allocator: naturally aligned blocks, as the buddy's, split
+ * into single pages as alloc_pages_exact() splits them ----
+ */
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
+void *alloc_pages_exact(size_t size, gfp_t gfp)
 {
-	unsigned long n = 1UL << order, pfn, i;
+	unsigned long n = size >> PAGE_SHIFT, pfn, i;
 
+	assert(size && !(size & (size - 1)) && size >= PAGE_SIZE);
 	if (sim.fail_alloc) {
 		sim.fail_alloc--;
 		return NULL;
@@ -193,36 +204,43 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 			continue;
 		for (i = 0; i < n; i++)
 			sim.allocated[pfn + i] = true;
-		sim.alloc_head[pfn] = order;
 		sim.allocs++;
 		/* fresh pages hold whatever they held: leftovers */
-		sim_fill(PFN_PHYS(pfn), PAGE_SIZE << order, rand());
-		return pfn_to_page(pfn);
+		sim_fill(PFN_PHYS(pfn), size, rand());
+		return phys_to_virt(PFN_PHYS(pfn));
 	}
 	return NULL;
 }
 
-void __free_pages(struct page *page, unsigned int order)
+/* Any run of pages got from alloc_pages_exact(), each page still held. */
+void free_pages_exact(void *virt, size_t size)
 {
-	unsigned long pfn = page_to_pfn(page), i;
+	unsigned long pfn = PHYS_PFN(virt_to_phys(virt)), n = size >> PAGE_SHIFT, i;
 
-	if (pfn < SIM_ALLOC_PFN || pfn >= SIM_PFNS || sim.alloc_head[pfn] != (int)order) {
-		sim.bad_frees++;
-		return;
-	}
-	sim.alloc_head[pfn] = -1;
-	for (i = 0; i < 1UL << order; i++)
+	for (i = 0; i < n; i++)
+		if (pfn + i < SIM_ALLOC_PFN || pfn + i >= SIM_PFNS ||
+		    !sim.allocated[pfn + i]) {
+			sim.bad_frees++;
+			return;
+		}
+	for (i = 0; i < n; i++)
 		sim.allocated[pfn + i] = false;
-	memset(phys_to_virt(PFN_PHYS(pfn)), 0x6b, PAGE_SIZE << order);	/* poison */
+	memset(virt, 0x6b, size);	/* poison */
 	sim.frees++;
 }
 
 /* ---- x86 PV: mmu_pv.c ---- */
 
-static bool backend_owned(unsigned long pfn, unsigned int order)
+bool sim_backend_owned(unsigned long pfn, unsigned int order)
 {
-	return pfn >= SIM_ALLOC_PFN && pfn < SIM_PFNS &&
-	       sim.alloc_head[pfn] == (int)order;
+	unsigned long i;
+
+	if (pfn < SIM_ALLOC_PFN || pfn + (1UL << order) > SIM_PFNS)
+		return false;
+	for (i = 0; i < 1UL << order; i++)
+		if (!sim.allocated[pfn + i])
+			return false;
+	return true;
 }
 
 int xen_create_contiguous_region(phys_addr_t pstart, unsigned int order,
@@ -232,7 +250,7 @@ int xen_create_contiguous_region(phys_addr_t pstart, unsigned int order,
 	long ext = -1;
 
 	sim.creates++;
-	if (offset_in_page(pstart) || !backend_owned(pfn, order)) {
+	if (offset_in_page(pstart) || !sim_backend_owned(pfn, order)) {
 		/* exchanging a page someone else may use: the bug to prevent */
 		sim.bad_exchanges++;
 		return -EINVAL;
@@ -264,6 +282,7 @@ int xen_create_contiguous_region(phys_addr_t pstart, unsigned int order,
 		sim.p2m[pfn + i] = ext + i;
 	}
 	sim.creates_done++;
+	sim.frames_exchanged += n;
 	*dma_handle = PFN_PHYS(ext);
 	return 0;
 }
@@ -274,7 +293,7 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 
 	if (order > sim.contig_order)
 		return;
-	if (!backend_owned(pfn, order))
+	if (!sim_backend_owned(pfn, order))
 		sim.bad_exchanges++;
 	memset(phys_to_virt(pstart), 0, PAGE_SIZE << order);
 	for (i = 0; i < n; i++)
@@ -287,6 +306,7 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 		sim.p2m[pfn + i] = m;
 	}
 	sim.destroys++;
+	sim.frames_returned += n;
 }
 
 /* ---- arch/x86/xen/dma-exchange.c ---- */

@@ -7,7 +7,7 @@
 #define SIM_CALLER_PFNS	4096UL			/* [0, 4096): callers' buffers */
 #define SIM_POOL_PFN	4096UL			/* the fixed swiotlb pool */
 #define SIM_POOL_PFNS	512UL
-#define SIM_ALLOC_PFN	8192UL			/* [8192, SIM_PFNS): alloc_pages() */
+#define SIM_ALLOC_PFN	8192UL			/* [8192, SIM_PFNS): alloc_pages_exact() */
 #define SIM_MFNS	(1UL << 21)		/* 8 GiB machine */
 #define SIM_4G		(1UL << 20)		/* first frame at 4 GiB */
 #define SIM_LOW_BASE	(SIM_4G - (1UL << 16))	/* free low memory starts here */
@@ -21,14 +21,14 @@ struct xdx_sim {
 	unsigned long p2m[SIM_PFNS];
 	long m2p[SIM_MFNS];			/* owning pfn, SIM_FREE, SIM_OTHER */
 	unsigned char mem[SIM_PFNS][4096];	/* contents, by pfn */
-	signed char alloc_head[SIM_PFNS];	/* order of an alloc_pages() head, or -1 */
 	bool allocated[SIM_PFNS];
 	unsigned long cursor;
 	unsigned int contig_order;		/* mmu_pv's discontig_frames_order */
 	bool in_atomic;				/* inside the mapping path */
 	int fail_create;			/* fail the next N exchanges, -ENOMEM */
-	int fail_alloc;				/* fail the next N alloc_pages() */
+	int fail_alloc;				/* fail the next N alloc_pages_exact() */
 	unsigned long creates, creates_done, destroys, allocs, frees;
+	unsigned long frames_exchanged, frames_returned;	/* by the two calls */
 	unsigned long bad_exchanges;		/* a page not the backend's own */
 	unsigned long atomic_grows;		/* GFP_KERNEL growth in atomic context */
 	unsigned long bad_frees;
@@ -40,6 +40,7 @@ void sim_fill(phys_addr_t phys, size_t size, unsigned int seed);
 unsigned char *sim_machine_byte(dma_addr_t maddr);
 unsigned long sim_free_low_frames(void);
 unsigned long sim_pages_allocated(void);
+bool sim_backend_owned(unsigned long pfn, unsigned int order);
 bool sim_make_contiguous(unsigned long pfn, unsigned long n);
 unsigned long sim_bfn_to_pfn(unsigned long bfn);
 

@@ -380,7 +380,7 @@ static void check_books(const char *where)
 		prev_end = r->pfn + (1UL << r->order);
 		bad |= (r->maddr & (bytes - 1)) != 0;		/* naturally aligned */
 		bad |= r->cls == XDX_CLASS_LOW && r->maddr + bytes - 1 > DMA_BIT_MASK(32);
-		bad |= sim.alloc_head[r->pfn] != (int)r->order;	/* the backend's pages */
+		bad |= !sim_backend_owned(r->pfn, r->order);	/* the backend's pages */
 		for (i = 0; i < 1UL << r->order; i++) {
 			bad |= sim.p2m[r->pfn + i] != PHYS_PFN(r->maddr) + i;
 			bad |= sim.m2p[PHYS_PFN(r->maddr) + i] != (long)(r->pfn + i);
@@ -473,9 +473,10 @@ static void teardown(void)
 	xdx_region_release_free();
 	xdx_region_held(&total, &low, &in_use);
 	if (total || low || in_use || first_region() || sim_pages_allocated() ||
-	    sim.destroys + sim.fail_create != sim.creates_done + sim.fail_create) {
-		printf("# teardown: held %lu low %lu in use %lu pages %lu creates %lu destroys %lu\n",
-		       total, low, in_use, sim_pages_allocated(), sim.creates_done, sim.destroys);
+	    sim.frames_returned != sim.frames_exchanged) {
+		printf("# teardown: held %lu low %lu in use %lu pages %lu frames exchanged %lu returned %lu\n",
+		       total, low, in_use, sim_pages_allocated(), sim.frames_exchanged,
+		       sim.frames_returned);
 		case_failed = 1;
 	}
 	free(xdx_shrinker);
@@ -765,7 +766,8 @@ static void test_large_order_left_to_worker(void)
  * A miss too large to exchange in the mapping call borrows a free region
  * up to two orders larger (the boot reserve has them), the data right and
  * no boundary crossed, and asks the worker for its own size; with none
- * left it goes to the fixed pool.
+ * left it goes to the fixed pool: a larger order's reserve is borrowed but
+ * never split.
  */
 static void test_miss_borrows_larger_region(void)
 {
@@ -780,13 +782,73 @@ static void test_miss_borrows_larger_region(void)
 		CHECK(nr_free(XDX_CLASS_LOW, 5 + i) == 0 && nr_free(XDX_CLASS_LOW, 8) == 1);
 	}
 	CHECK(xdx_refill_work.pending && xdx_want[XDX_CLASS_LOW][5] == 2);
+	/* the order-8 region is that order's reserve: not split */
 	d[3] = map(&dev32, BUF(40), size, DMA_BIDIRECTIONAL);
-	CHECK(last_path == P_POOL && st(XDX_SKIP_ATOMIC) == 1);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_ATOMIC) == 1 && st(XDX_SPLITS) == 0);
 	for (i = 0; i < 4; i++)
 		unmap(&dev32, d[i], size, DMA_BIDIRECTIONAL);
 	CHECK(nr_free(XDX_CLASS_LOW, 5) == 1 && nr_free(XDX_CLASS_LOW, 6) == 1 &&
 	      nr_free(XDX_CLASS_LOW, 7) == 1);
 	check_books("borrow");
+	teardown();
+}
+
+/*
+ * A miss with no free region of its order or up to two larger splits a
+ * free region of a larger order buddy-wise, beyond that order's reserve
+ * and without a hypercall: its first part serves the mapping, the others
+ * become free regions of every order in between.  Every part is given
+ * back to Xen on its own, frame for frame.  With too few spare structs
+ * left, the miss is exchanged in the call as before.
+ */
+static void test_miss_splits_larger_region(void)
+{
+	const size_t size = PAGE_SIZE - 300;	/* order 0 */
+	unsigned int spares;
+	LIST_HEAD(held);
+	dma_addr_t d[8];
+	u64 ex;
+	int i;
+
+	setup(1);
+	xdx_reserve = 0;			/* every free region is spare */
+	ex = st(XDX_EXCHANGES);
+	for (i = 0; i < 4; i++) {
+		d[i] = map(&dev32, BUF(i) + 100, size, DMA_BIDIRECTIONAL);
+		CHECK(last_path == P_REGION && dev_sees(&dev32, d[i], cpu(BUF(i) + 100), size));
+	}
+	/* order 0, borrowed 1 and 2, then the first part of the order-3 one */
+	CHECK(st(XDX_EXCHANGES) == ex && st(XDX_SPLITS) == 1);
+	CHECK(region_of(d[3])->order == 0 && nr_free(XDX_CLASS_LOW, 3) == 0 &&
+	      nr_free(XDX_CLASS_LOW, 0) == 1 && nr_free(XDX_CLASS_LOW, 1) == 1 &&
+	      nr_free(XDX_CLASS_LOW, 2) == 1 && nr_free(XDX_CLASS_LOW, 4) == 1);
+	check_books("split");
+
+	/* the parts serve the next misses: part 0, then parts 1 and 2 borrowed */
+	for (i = 4; i < 7; i++) {
+		d[i] = map(&dev32, BUF(i) + 100, size, DMA_TO_DEVICE);
+		CHECK(last_path == P_REGION && dev_sees(&dev32, d[i], cpu(BUF(i) + 100), size));
+	}
+	CHECK(st(XDX_EXCHANGES) == ex && st(XDX_SPLITS) == 1);
+
+	/* no spares: the order-4 region stays whole, the miss is exchanged */
+	spares = xdx_nr_spares;
+	list_splice_init(&xdx_spares, &held);
+	xdx_nr_spares = 0;
+	d[7] = map(&dev32, BUF(7) + 100, size, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && dev_sees(&dev32, d[7], cpu(BUF(7) + 100), size));
+	CHECK(st(XDX_MAP_EXCHANGES) == 1 && st(XDX_SPLITS) == 1 &&
+	      nr_free(XDX_CLASS_LOW, 4) == 1);
+	list_splice(&held, &xdx_spares);
+	xdx_nr_spares = spares;
+	for (i = 0; i < 8; i++)
+		unmap(&dev32, d[i], size, i < 4 ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+	check_books("split, unmapped");
+
+	/* each part given back on its own: the frames all come back */
+	xdx_region_release_free();
+	CHECK(!first_region() && sim.frames_returned == sim.frames_exchanged &&
+	      !sim_pages_allocated());
 	teardown();
 }
 
@@ -1559,13 +1621,13 @@ static void test_random_model(void)
 	check_books("model end");
 	CHECK(!memcmp(p2m, sim.p2m, sizeof(p2m)) && caller_frames_changed == 0);
 	CHECK(paths[P_DIRECT] && paths[P_REGION] && paths[P_POOL]);
-	CHECK(st(XDX_REUSES) && st(XDX_FAIL_INJECTED) && st(XDX_FAIL_HYPERVISOR) &&
+	CHECK(st(XDX_REUSES) && st(XDX_SPLITS) && st(XDX_FAIL_INJECTED) && st(XDX_FAIL_HYPERVISOR) &&
 	      st(XDX_SKIP_ATOMIC) && st(XDX_RELEASES) && st(XDX_SKIP_BUDGET));
 	printf("# model: %lu iterations, seed %u: direct %lu region %lu pool %lu error %lu, %lu bytes mapped\n",
 	       it, model_seed, paths[P_DIRECT], paths[P_REGION], paths[P_POOL], paths[P_ERROR], bytes);
-	printf("# model: exchanges %llu reuses %llu releases %llu injected %llu hv-failed %llu nomem %llu budget %llu atomic %llu bad_unmaps %llu, max held %lu KiB\n",
+	printf("# model: exchanges %llu reuses %llu splits %llu releases %llu injected %llu hv-failed %llu nomem %llu budget %llu atomic %llu bad_unmaps %llu, max held %lu KiB\n",
 	       (unsigned long long)st(XDX_EXCHANGES), (unsigned long long)st(XDX_REUSES),
-	       (unsigned long long)st(XDX_RELEASES), (unsigned long long)st(XDX_FAIL_INJECTED),
+	       (unsigned long long)st(XDX_SPLITS), (unsigned long long)st(XDX_RELEASES), (unsigned long long)st(XDX_FAIL_INJECTED),
 	       (unsigned long long)st(XDX_FAIL_HYPERVISOR), (unsigned long long)st(XDX_FAIL_NOMEM),
 	       (unsigned long long)st(XDX_SKIP_BUDGET), (unsigned long long)st(XDX_SKIP_ATOMIC),
 	       (unsigned long long)st(XDX_BAD_UNMAP), max_held >> 10);
@@ -1583,6 +1645,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "large_mapping_never_to_pool", test_large_mapping_never_to_pool },
 	{ "miss_borrows_larger_region", test_miss_borrows_larger_region },
 	{ "small_miss_borrows_beyond_reserve", test_small_miss_borrows_beyond_reserve },
+	{ "miss_splits_larger_region", test_miss_splits_larger_region },
 	{ "short_size_grows_geometrically", test_short_size_grows_geometrically },
 	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
