@@ -17,7 +17,8 @@
  * steady state a mapping costs a list pop and a copy, no hypercall.  A
  * miss of one size is served without a hypercall from a free region of a
  * larger one when there is one to spare: up to XDX_BORROW_ORDERS larger
- * it is taken whole, beyond that it is split buddy-wise.
+ * it is taken whole, beyond that it is split buddy-wise.  The worker, too,
+ * splits a larger free region to spare before it exchanges.
  *
  * Growth: a miss in the mapping path exchanges at once only up to
  * atomic_order, by default 256 KiB, the fixed pool's largest page-aligned
@@ -479,20 +480,27 @@ static struct xdx_region *xdx_borrow_free(enum xdx_class cls,
 }
 
 /*
- * A free region of @order split off the first free region more than
- * XDX_BORROW_ORDERS larger of which more than @keep are free, or NULL.
+ * A free region of @order split off a free region of order @from or
+ * larger, of the first such order of which more than @keep are free: the
+ * one unused longest, and with @cold only if it has been unused for
+ * XDX_SHRINK_IDLE, since a split is for good and a region a stream of
+ * mappings is cycling through would soon be exchanged anew.  NULL if
+ * there is none.
  */
 static struct xdx_region *xdx_split_free(enum xdx_class cls,
-					 unsigned int order, unsigned int keep)
+					 unsigned int order, unsigned int from,
+					 unsigned int keep, bool cold)
 {
+	struct xdx_region *r;
 	unsigned int o;
 
-	for (o = order + XDX_BORROW_ORDERS + 1; o <= XDX_MAX_ORDER; o++) {
+	for (o = from; o <= XDX_MAX_ORDER; o++) {
 		if (xdx_nr_free[cls][o] <= keep)
 			continue;
-		if (!xdx_region_split(list_first_entry(&xdx_free[cls][o],
-						       struct xdx_region, list),
-				      order))
+		r = list_last_entry(&xdx_free[cls][o], struct xdx_region, list);
+		if (cold && time_after(r->idle_since, jiffies - XDX_SHRINK_IDLE))
+			continue;
+		if (!xdx_region_split(r, order))
 			return NULL;
 		return list_first_entry(&xdx_free[cls][order],
 					struct xdx_region, list);
@@ -503,9 +511,9 @@ static struct xdx_region *xdx_split_free(enum xdx_class cls,
 /*
  * A free region for a mapping of @order in @cls: borrowed (its own order
  * or up to XDX_BORROW_ORDERS larger, those beyond @keep), or split off a
- * larger one.  A split takes only from beyond that order's reserve, @keep
- * or not: its parts are not merged again, and the reserve of large orders
- * is what sizes promised at probe rely on.
+ * larger one unused for XDX_SHRINK_IDLE.  A split takes only from beyond
+ * that order's reserve, @keep or not: its parts are not merged again, and
+ * the reserve of large orders is what sizes promised at probe rely on.
  */
 static struct xdx_region *xdx_first_free(enum xdx_class cls,
 					 unsigned int order, unsigned int keep)
@@ -515,11 +523,12 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
 	case XDX_TEST_DENY:
 		return NULL;
 	case XDX_TEST_SPLIT:
-		return xdx_split_free(cls, order, 0);
+		return xdx_split_free(cls, order, order + XDX_BORROW_ORDERS + 1,
+				      0, false);
 	default:
 		return xdx_borrow_free(cls, order, keep) ?:
-		       xdx_split_free(cls, order,
-				      max(keep, xdx_class_reserve(cls)));
+		       xdx_split_free(cls, order, order + XDX_BORROW_ORDERS + 1,
+				      max(keep, xdx_class_reserve(cls)), true);
 	}
 }
 
@@ -540,7 +549,7 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
  * order's reserve for a miss that could be exchanged now (a hypercall
  * saved on the mapping path, the reserve kept for its own size).  Failing
  * that, a part split off a free one larger still, beyond its order's
- * reserve (xdx_first_free()).
+ * reserve and unused for a second (xdx_first_free()).
  * Otherwise one is exchanged now if @order is at most atomic_order
  * (XDX_ATOMIC_ORDER_MAX for a @large mapping) and the budget allows.  A
  * miss not served by a split, served or not, asks the worker for regions
@@ -754,45 +763,6 @@ unsigned long xdx_region_release_free(void)
 	return pages;
 }
 
-/* Build one free region in process context; false if none could be. */
-static bool xdx_region_build(enum xdx_class cls, unsigned int order)
-{
-	struct xdx_region *r;
-	enum xdx_stat why;
-	unsigned long flags;
-	LIST_HEAD(dead);
-
-	spin_lock_irqsave(&xdx_region_lock, flags);
-	if (!xdx_claim(cls, order)) {
-		/*
-		 * Make room, once, from free regions of other sizes: of this
-		 * class if the low budget is what blocks, of any otherwise.
-		 */
-		bool low_full = cls == XDX_CLASS_LOW &&
-			xdx_held_low_bytes + (PAGE_SIZE << order) >
-			READ_ONCE(xdx_low_budget_mb) << 20;
-
-		xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE,
-				 1UL << order,
-				 low_full ? (int)cls : -1, XDX_KIND(cls, order));
-		spin_unlock_irqrestore(&xdx_region_lock, flags);
-		xdx_destroy_list(&dead, "budget");
-		spin_lock_irqsave(&xdx_region_lock, flags);
-		if (!xdx_claim(cls, order)) {
-			spin_unlock_irqrestore(&xdx_region_lock, flags);
-			xdx_count(XDX_SKIP_BUDGET, 1);
-			return false;
-		}
-	}
-	spin_unlock_irqrestore(&xdx_region_lock, flags);
-
-	r = xdx_region_create(cls, order, GFP_KERNEL, &why);
-	xdx_region_publish(r, cls, order, false);
-	if (!r)
-		xdx_count(why, 1);
-	return r;
-}
-
 /*
  * Top the spare structs for splits up to XDX_NR_SPARES.  Only the worker
  * and xdx_region_init() add spares; if both run at once, a few more are
@@ -819,6 +789,59 @@ static void xdx_fill_spares(void)
 }
 
 /*
+ * Build free regions of @order in process context: split a larger free
+ * region beyond its order's reserve, unused for XDX_SHRINK_IDLE, if there
+ * is one (no hypercall; two regions of @order, which may be one more than
+ * wanted), else exchange one.
+ *
+ * Return: the number of free regions of @order made, 0 if none could be.
+ */
+static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order)
+{
+	struct xdx_region *r;
+	enum xdx_stat why;
+	unsigned long flags;
+	LIST_HEAD(dead);
+
+	xdx_fill_spares();
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	if (xdx_split_free(cls, order, order + 1, xdx_class_reserve(cls), true)) {
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		return 2;
+	}
+	if (!xdx_claim(cls, order)) {
+		/*
+		 * Make room, once, from free regions of other sizes: of this
+		 * class if the low budget is what blocks, of any otherwise.
+		 */
+		bool low_full = cls == XDX_CLASS_LOW &&
+			xdx_held_low_bytes + (PAGE_SIZE << order) >
+			READ_ONCE(xdx_low_budget_mb) << 20;
+
+		xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE,
+				 1UL << order,
+				 low_full ? (int)cls : -1, XDX_KIND(cls, order));
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_destroy_list(&dead, "budget");
+		spin_lock_irqsave(&xdx_region_lock, flags);
+		if (!xdx_claim(cls, order)) {
+			spin_unlock_irqrestore(&xdx_region_lock, flags);
+			xdx_count(XDX_SKIP_BUDGET, 1);
+			return 0;
+		}
+	}
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+
+	r = xdx_region_create(cls, order, GFP_KERNEL, &why);
+	xdx_region_publish(r, cls, order, false);
+	if (!r) {
+		xdx_count(why, 1);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * The refill worker: top up the spares, and bring every size up to the
  * reserve plus what misses asked for since the last run.
  */
@@ -840,9 +863,12 @@ static void xdx_region_refill(struct work_struct *work)
 			have = xdx_nr_free[cls][order];
 			spin_unlock_irqrestore(&xdx_region_lock, flags);
 
-			for (; have < target; have++) {
-				if (!xdx_region_build(cls, order))
+			while (have < target) {
+				unsigned int made = xdx_region_build(cls, order);
+
+				if (!made)
 					break;
+				have += made;
 				cond_resched();
 			}
 		}

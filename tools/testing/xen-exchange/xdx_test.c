@@ -796,7 +796,8 @@ static void test_miss_borrows_larger_region(void)
 /*
  * A miss with no free region of its order or up to two larger splits a
  * free region of a larger order buddy-wise, beyond that order's reserve
- * and without a hypercall: its first part serves the mapping, the others
+ * and unused for a second (test_worker_splits_before_exchanging() shows
+ * one just used is not split), without a hypercall: its first part serves the mapping, the others
  * become free regions of every order in between.  Every part is given
  * back to Xen on its own, frame for frame.  With too few spare structs
  * left, the miss is exchanged in the call as before.
@@ -812,6 +813,7 @@ static void test_miss_splits_larger_region(void)
 
 	setup(1);
 	xdx_reserve = 0;			/* every free region is spare */
+	jiffies += HZ;				/* and unused for a second */
 	ex = st(XDX_EXCHANGES);
 	for (i = 0; i < 4; i++) {
 		d[i] = map(&dev32, BUF(i) + 100, size, DMA_BIDIRECTIONAL);
@@ -849,6 +851,45 @@ static void test_miss_splits_larger_region(void)
 	xdx_region_release_free();
 	CHECK(!first_region() && sim.frames_returned == sim.frames_exchanged &&
 	      !sim_pages_allocated());
+	teardown();
+}
+
+/*
+ * The worker, asked for regions of a size, first splits a free region of
+ * a larger order beyond that order's reserve and unused for a second (no
+ * hypercall; two regions of the size, which may be one more than wanted),
+ * and exchanges when there is none.
+ */
+static void test_worker_splits_before_exchanging(void)
+{
+	unsigned long creates;
+
+	setup(2);
+	xdx_reserve = 1;			/* one free region to spare of every order */
+	creates = sim.creates;
+	/* just built, so not idle: exchanged */
+	xdx_want[XDX_CLASS_LOW][0] = 3;		/* 4 wanted, 2 free */
+	xdx_region_refill(NULL);
+	CHECK(st(XDX_SPLITS) == 0 && sim.creates == creates + 2 &&
+	      nr_free(XDX_CLASS_LOW, 0) == 4);
+	jiffies += HZ;
+	xdx_want[XDX_CLASS_LOW][0] = 5;		/* 6 wanted */
+	xdx_region_refill(NULL);
+	CHECK(st(XDX_SPLITS) == 1 && sim.creates == creates + 2 &&
+	      nr_free(XDX_CLASS_LOW, 0) == 6 && nr_free(XDX_CLASS_LOW, 1) == 1);
+	/* 7 wanted, order 1 has none to spare: order 2 split, 8 made */
+	xdx_want[XDX_CLASS_LOW][0] = 6;
+	xdx_region_refill(NULL);
+	CHECK(st(XDX_SPLITS) == 2 && sim.creates == creates + 2 &&
+	      nr_free(XDX_CLASS_LOW, 0) == 8 && nr_free(XDX_CLASS_LOW, 1) == 2 &&
+	      nr_free(XDX_CLASS_LOW, 2) == 1);
+	check_books("worker split");
+	xdx_reserve = 2;			/* nothing to spare: exchanged */
+	xdx_want[XDX_CLASS_LOW][0] = 7;
+	xdx_region_refill(NULL);
+	CHECK(st(XDX_SPLITS) == 2 && nr_free(XDX_CLASS_LOW, 0) == 9 &&
+	      nr_free(XDX_CLASS_LOW, 2) == 2 && sim.creates == creates + 4);
+	check_books("worker exchange");
 	teardown();
 }
 
@@ -1002,47 +1043,57 @@ static void test_budget_full_worker_trims_other_sizes(void)
 	CHECK(dev_sees(&dev32, dma[32], cpu(BUF(32)), 8 * PAGE_SIZE));
 	unmap(&dev32, dma[32], 8 * PAGE_SIZE, DMA_TO_DEVICE);
 	/* all mapped: the worker cannot make room */
-	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
-	CHECK(last_path == P_POOL && st(XDX_SKIP_BUDGET) == 2 && xdx_refill_work.pending);
-	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	d2 = map(&dev32, BUF(40), 16 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_ATOMIC) == 1 && xdx_refill_work.pending);
+	unmap(&dev32, d2, 16 * PAGE_SIZE, DMA_TO_DEVICE);
 	xdx_run_work(&xdx_refill_work);
-	CHECK(st(XDX_RELEASES) == 0 && nr_free(XDX_CLASS_LOW, 2) == 0);
+	CHECK(st(XDX_RELEASES) == 0 && nr_free(XDX_CLASS_LOW, 4) == 0 &&
+	      st(XDX_SKIP_BUDGET) == 3);	/* the worker: orders 3 and 4 */
 	for (i = 0; i < 32; i++)
 		unmap(&dev32, dma[i], 8 * PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(nr_free(XDX_CLASS_LOW, 3) == 32 && xdx_held_low_bytes == 1UL << 20);
 	/*
-	 * budget full of idle order-3 regions; an order-2 mapping misses,
-	 * borrows one of them (no hypercall) and asks for its own size
+	 * budget full of idle order-3 regions: an order-4 mapping misses (too
+	 * large to exchange in the call, nothing larger to borrow or split)
+	 * and goes to the pool; to build its size the worker gives back idle
+	 * regions of another size, but only ones unused for a second
 	 */
-	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
-	CHECK(last_path == P_REGION && xdx_refill_work.pending);
-	CHECK(st(XDX_MAP_EXCHANGES) == 32 && nr_free(XDX_CLASS_LOW, 3) == 31);
-	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	d2 = map(&dev32, BUF(40), 16 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && xdx_refill_work.pending);
+	unmap(&dev32, d2, 16 * PAGE_SIZE, DMA_TO_DEVICE);
 	low_free = sim_free_low_frames();
 	rel = st(XDX_RELEASES);
-	/* regions used within the last second are not trimmed */
 	CHECK(xdx_run_work(&xdx_refill_work));
-	CHECK(st(XDX_RELEASES) == rel && nr_free(XDX_CLASS_LOW, 2) == 0);
-	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
-	CHECK(last_path == P_REGION && xdx_refill_work.pending);
-	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(st(XDX_RELEASES) == rel && nr_free(XDX_CLASS_LOW, 4) == 0);
+	d2 = map(&dev32, BUF(40), 16 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && xdx_refill_work.pending);
+	unmap(&dev32, d2, 16 * PAGE_SIZE, DMA_TO_DEVICE);
 	jiffies += HZ;
 	CHECK(xdx_run_work(&xdx_refill_work));
-	CHECK(st(XDX_RELEASES) == rel + 1 && nr_free(XDX_CLASS_LOW, 3) == 31);
-	CHECK(nr_free(XDX_CLASS_LOW, 2) == 1);
-	CHECK(sim_free_low_frames() == low_free + 8 - 4);
-	CHECK(xdx_held_low_bytes <= 1UL << 20);
-	d2 = map(&dev32, BUF(40), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(st(XDX_RELEASES) == rel + 2 && nr_free(XDX_CLASS_LOW, 3) == 30);
+	CHECK(nr_free(XDX_CLASS_LOW, 4) == 1 && st(XDX_SPLITS) == 0);
+	CHECK(sim_free_low_frames() == low_free + 16 - 16);
+	CHECK(xdx_held_low_bytes == 1UL << 20);
+	d2 = map(&dev32, BUF(40), 16 * PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(last_path == P_REGION);
-	unmap(&dev32, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
-	/* the total budget holds for 64-bit devices too */
-	xdx_max_mb = 1;				/* 16 KiB left */
-	d2 = map(&dev64, BUF(41), 8 * PAGE_SIZE, DMA_TO_DEVICE);
-	CHECK(last_path == P_POOL && xdx_held_bytes == (1UL << 20) - 4 * PAGE_SIZE);
-	unmap(&dev64, d2, 8 * PAGE_SIZE, DMA_TO_DEVICE);
-	d2 = map(&dev64, BUF(41), 4 * PAGE_SIZE, DMA_TO_DEVICE);
-	CHECK(last_path == P_REGION && xdx_held_bytes == 1UL << 20);
-	unmap(&dev64, d2, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d2, 16 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* the total budget holds for 64-bit devices too, to the byte */
+	xdx_region_release_free();
+	xdx_max_mb = 1;
+	for (i = 0; i < 31; i++) {
+		dma[i] = map(&dev64, BUF(i), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+		CHECK(last_path == P_REGION);
+	}
+	dma[31] = map(&dev64, BUF(31), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	dma[32] = map(&dev64, BUF(32), 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && xdx_held_bytes == 1UL << 20);	/* exactly full */
+	d2 = map(&dev64, BUF(41), 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && xdx_held_bytes == 1UL << 20);
+	unmap(&dev64, d2, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	for (i = 0; i < 31; i++)
+		unmap(&dev64, dma[i], 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev64, dma[31], 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev64, dma[32], 4 * PAGE_SIZE, DMA_TO_DEVICE);
 	check_books("budget");
 	teardown();
 }
@@ -1646,6 +1697,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "miss_borrows_larger_region", test_miss_borrows_larger_region },
 	{ "small_miss_borrows_beyond_reserve", test_small_miss_borrows_beyond_reserve },
 	{ "miss_splits_larger_region", test_miss_splits_larger_region },
+	{ "worker_splits_before_exchanging", test_worker_splits_before_exchanging },
 	{ "short_size_grows_geometrically", test_short_size_grows_geometrically },
 	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
