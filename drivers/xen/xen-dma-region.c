@@ -528,7 +528,7 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
 	default:
 		return xdx_borrow_free(cls, order, keep) ?:
 		       xdx_split_free(cls, order, order + XDX_BORROW_ORDERS + 1,
-				      max(keep, xdx_class_reserve(cls)), true);
+				      xdx_class_reserve(cls), true);
 	}
 }
 
