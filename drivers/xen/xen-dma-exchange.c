@@ -55,6 +55,7 @@ static const char * const xdx_stat_names[XDX_NR_STATS] = {
 	[XDX_HITS]	= "region_maps",
 	[XDX_REUSES]	= "region_reuses",
 	[XDX_SPLITS]	= "region_splits",
+	[XDX_MERGES]	= "region_merges",
 	[XDX_BYTES_VIA_REGION]	= "bytes_via_region",
 	[XDX_EXCHANGES]	= "exchanges",
 	[XDX_MAP_EXCHANGES]	= "exchanges_in_map",

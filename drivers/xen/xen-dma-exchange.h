@@ -26,6 +26,7 @@ enum xdx_stat {
 	XDX_HITS,
 	XDX_REUSES,
 	XDX_SPLITS,
+	XDX_MERGES,
 	XDX_BYTES_VIA_REGION,
 	XDX_EXCHANGES,
 	XDX_MAP_EXCHANGES,
@@ -69,7 +70,8 @@ enum xdx_class {
 
 /*
  * A machine-contiguous run of 2^order pages the backend allocated and
- * exchanged, or a naturally aligned part of one (xdx_region_split()).
+ * exchanged, a naturally aligned part of one (xdx_region_split()), or two
+ * such buddies merged (xdx_region_merge()).
  * Nothing but the backend maps or touches its pages, so the exchange that
  * made it met the safety rule by construction.
  *

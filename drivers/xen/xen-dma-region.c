@@ -6,7 +6,7 @@
  * (XENMEM_exchange, through xen_create_contiguous_region()) for one
  * machine-contiguous extent in an address class: below 4 GiB, or anywhere;
  * or a naturally aligned part of such a region, split off without a
- * hypercall.
+ * hypercall; or two such buddies, merged without one.
  * Nothing else has a reference to those pages, no CPU but ours touches
  * them and no device has them mapped, so the exchange meets the safety
  * rule by construction (see Documentation/core-api/xen-dma-exchange.rst).
@@ -17,8 +17,9 @@
  * steady state a mapping costs a list pop and a copy, no hypercall.  A
  * miss of one size is served without a hypercall from a free region of a
  * larger one when there is one to spare: up to XDX_BORROW_ORDERS larger
- * it is taken whole, beyond that it is split buddy-wise.  The worker, too,
- * splits a larger free region to spare before it exchanges.
+ * it is taken whole, beyond that it is split buddy-wise; or from two free
+ * buddies of the next smaller size, merged again.  The worker, too, splits
+ * or merges free regions to spare before it exchanges.
  *
  * Growth: a miss in the mapping path exchanges at once only up to
  * atomic_order, by default 256 KiB, the fixed pool's largest page-aligned
@@ -84,11 +85,21 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 #define XDX_BORROW_ORDERS	2
 
 /*
- * Region structs kept for splits, which run under xdx_region_lock with
- * interrupts off and so allocate nothing: one split needs at most
- * XDX_NR_ORDERS, and the worker tops the spares up.
+ * Region structs kept for splits and merges, which run under
+ * xdx_region_lock with interrupts off and so allocate nothing: one split
+ * needs at most XDX_NR_ORDERS, a merge one, and the worker tops the
+ * spares up.
  */
 #define XDX_NR_SPARES		(2 * XDX_NR_ORDERS)
+/* Free regions a merge looks at for a buddy, a tree lookup each. */
+#define XDX_MERGE_SCAN		16
+/*
+ * Largest region a merge makes: mmu_pv gives back an extent of more than
+ * 2^9 pages only once an exchange of that size has grown its frame array
+ * (xen_destroy_contiguous_region() does nothing otherwise), and a merged
+ * region has had no exchange of its size.
+ */
+#define XDX_MERGE_MAX_ORDER	9
 
 static unsigned int xdx_reserve = 2;
 static unsigned int xdx_atomic_order = 6;
@@ -348,13 +359,24 @@ static void xdx_region_publish(struct xdx_region *r, enum xdx_class cls,
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
 }
 
+/*
+ * Take a free region off its free list and out of the tree.  Lock-free
+ * readers may still find it until an RCU grace period has passed; they
+ * find it unmapped.
+ */
+static void xdx_region_take_free(struct xdx_region *r)
+{
+	lockdep_assert_held(&xdx_region_lock);
+	list_del(&r->list);
+	xdx_nr_free[r->cls][r->order]--;
+	latch_tree_erase(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
+}
+
 /* Take a free region off its list and out of the tree, for destruction. */
 static void xdx_region_unlink(struct xdx_region *r, struct list_head *dead)
 {
-	lockdep_assert_held(&xdx_region_lock);
-	list_move(&r->list, dead);
-	xdx_nr_free[r->cls][r->order]--;
-	latch_tree_erase(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
+	xdx_region_take_free(r);
+	list_add(&r->list, dead);
 	xdx_unclaim(r->cls, r->order);
 }
 
@@ -444,9 +466,7 @@ static bool xdx_region_split(struct xdx_region *r, unsigned int order)
 	if (xdx_nr_spares < o - order + 1)
 		return false;
 	trace_xen_dma_exchange_split(r->pfn, o, order);
-	list_del(&r->list);
-	xdx_nr_free[r->cls][o]--;
-	latch_tree_erase(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
+	xdx_region_take_free(r);
 	while (o-- > order)
 		xdx_region_add_part(r, 1UL << o, o);
 	xdx_region_add_part(r, 0, order);	/* the head of its free list */
@@ -509,11 +529,105 @@ static struct xdx_region *xdx_split_free(enum xdx_class cls,
 }
 
 /*
+ * The free buddy of the free region @r, if the two can be one region of
+ * the next order: the other half of the naturally aligned machine extent
+ * twice @r's size, at the adjacent pseudo-physical frames on the same
+ * side, of @r's order and class, on a free list (neither mapped nor
+ * claimed by an unmap still copying back) and unused since @before.
+ * Parts of one split always are buddies; regions exchanged apart only if
+ * Xen happened to place them so.
+ */
+static struct xdx_region *xdx_free_buddy(const struct xdx_region *r,
+					 unsigned long before)
+{
+	unsigned long n = 1UL << r->order;
+	phys_addr_t maddr = r->maddr ^ PFN_PHYS(n);
+	struct latch_tree_node *node;
+	struct xdx_region *b;
+	unsigned long pfn;
+
+	lockdep_assert_held(&xdx_region_lock);
+	if (maddr < r->maddr && r->pfn < n)
+		return NULL;
+	pfn = maddr < r->maddr ? r->pfn - n : r->pfn + n;
+	node = latch_tree_find(&pfn, &xdx_region_tree, &xdx_region_tree_ops);
+	if (!node)
+		return NULL;
+	b = container_of(node, struct xdx_region, lt);
+	if (b->pfn != pfn || b->maddr != maddr || b->order != r->order ||
+	    b->cls != r->cls || list_empty(&b->list) ||
+	    time_after(b->idle_since, before))
+		return NULL;
+	return b;
+}
+
+/*
+ * Merge the free buddies @a and @b into one free region of the next
+ * order, with no hypercall: the inverse of a split.  The whole takes a
+ * spare struct; @a and @b leave the tree and are freed after their
+ * lock-free readers, who find them unmapped.
+ */
+static struct xdx_region *xdx_region_merge(struct xdx_region *a,
+					   struct xdx_region *b)
+{
+	struct xdx_region *lo = a->pfn < b->pfn ? a : b, *whole;
+
+	lockdep_assert_held(&xdx_region_lock);
+	whole = list_first_entry(&xdx_spares, struct xdx_region, list);
+	list_del(&whole->list);
+	xdx_nr_spares--;
+	whole->pfn = lo->pfn;
+	whole->maddr = lo->maddr;
+	whole->order = lo->order + 1;
+	whole->cls = lo->cls;
+	trace_xen_dma_exchange_merge(whole->pfn, whole->order);
+	xdx_region_take_free(a);
+	xdx_region_take_free(b);
+	kfree_rcu(a, rcu);
+	kfree_rcu(b, rcu);
+	xdx_region_add(whole, false);	/* the head of its free list */
+	xdx_count(XDX_MERGES, 1);
+	return whole;
+}
+
+/*
+ * A free region of @order, at most XDX_MERGE_MAX_ORDER, merged from two
+ * free buddies of @order - 1, both unused for XDX_SHRINK_IDLE, if more
+ * than @keep + 1 of that order are free: the oldest XDX_MERGE_SCAN are
+ * looked at, a tree lookup each, to bound the time with the lock held.
+ * NULL if there is none.
+ */
+static struct xdx_region *xdx_merge_free(enum xdx_class cls,
+					 unsigned int order, unsigned int keep)
+{
+	unsigned long before = jiffies - XDX_SHRINK_IDLE;
+	struct xdx_region *r, *b;
+	unsigned int scanned = 0;
+
+	lockdep_assert_held(&xdx_region_lock);
+	if (!order || order > XDX_MERGE_MAX_ORDER ||
+	    xdx_nr_free[cls][order - 1] < keep + 2 || !xdx_nr_spares)
+		return NULL;
+	list_for_each_entry_reverse(r, &xdx_free[cls][order - 1], list) {
+		/* the list is in order of use: older ones are behind */
+		if (time_after(r->idle_since, before) ||
+		    scanned++ == XDX_MERGE_SCAN)
+			return NULL;
+		b = xdx_free_buddy(r, before);
+		if (b)
+			return xdx_region_merge(r, b);
+	}
+	return NULL;
+}
+
+/*
  * A free region for a mapping of @order in @cls: borrowed (its own order
- * or up to XDX_BORROW_ORDERS larger, those beyond @keep), or split off a
- * larger one unused for XDX_SHRINK_IDLE.  A split takes only from beyond
- * that order's reserve, @keep or not: its parts are not merged again, and
- * the reserve of large orders is what sizes promised at probe rely on.
+ * or up to XDX_BORROW_ORDERS larger, those beyond @keep), split off a
+ * larger one unused for XDX_SHRINK_IDLE, or merged from two buddies of
+ * the order below unused as long.  A split or a merge takes only from
+ * beyond the reserve of the order it takes from, @keep or not: the
+ * reserve of large orders is what sizes promised at probe rely on, and
+ * that of small ones what a burst of small misses relies on.
  */
 static struct xdx_region *xdx_first_free(enum xdx_class cls,
 					 unsigned int order, unsigned int keep)
@@ -528,7 +642,8 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
 	default:
 		return xdx_borrow_free(cls, order, keep) ?:
 		       xdx_split_free(cls, order, order + XDX_BORROW_ORDERS + 1,
-				      xdx_class_reserve(cls), true);
+				      xdx_class_reserve(cls), true) ?:
+		       xdx_merge_free(cls, order, xdx_class_reserve(cls));
 	}
 }
 
@@ -549,11 +664,12 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
  * order's reserve for a miss that could be exchanged now (a hypercall
  * saved on the mapping path, the reserve kept for its own size).  Failing
  * that, a part split off a free one larger still, beyond its order's
- * reserve and unused for a second (xdx_first_free()).
+ * reserve and unused for a second, or two free buddies of the order
+ * below, beyond its reserve and unused as long, merged (xdx_first_free()).
  * Otherwise one is exchanged now if @order is at most atomic_order
  * (XDX_ATOMIC_ORDER_MAX for a @large mapping) and the budget allows.  A
- * miss not served by a split, served or not, asks the worker for regions
- * of the size; without a region the caller falls back.
+ * miss not served by a split or a merge, served or not, asks the worker
+ * for regions of the size; without a region the caller falls back.
  * The mapping is recorded in the region under the lock, before it can be
  * found as mapped.  Never sleeps.
  *
@@ -764,7 +880,7 @@ unsigned long xdx_region_release_free(void)
 }
 
 /*
- * Top the spare structs for splits up to XDX_NR_SPARES.  Only the worker
+ * Top the spare structs for splits and merges up to XDX_NR_SPARES.  Only the worker
  * and xdx_region_init() add spares; if both run at once, a few more are
  * kept, which does no harm.
  */
@@ -792,7 +908,8 @@ static void xdx_fill_spares(void)
  * Build free regions of @order in process context: split a larger free
  * region beyond its order's reserve, unused for XDX_SHRINK_IDLE, if there
  * is one (no hypercall; two regions of @order, which may be one more than
- * wanted), else exchange one.
+ * wanted), else merge two such buddies of the order below (no hypercall),
+ * else exchange one.
  *
  * Return: the number of free regions of @order made, 0 if none could be.
  */
@@ -808,6 +925,10 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order)
 	if (xdx_split_free(cls, order, order + 1, xdx_class_reserve(cls), true)) {
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		return 2;
+	}
+	if (xdx_merge_free(cls, order, xdx_class_reserve(cls))) {
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		return 1;
 	}
 	if (!xdx_claim(cls, order)) {
 		/*

@@ -92,6 +92,17 @@ TRACE_EVENT(xen_dma_exchange_split,
 		      __entry->to)
 );
 
+/* Two free buddies merged into one region of @order, without a hypercall. */
+TRACE_EVENT(xen_dma_exchange_merge,
+	    TP_PROTO(unsigned long pfn, unsigned int order),
+	    TP_ARGS(pfn, order),
+	    TP_STRUCT__entry(__field(unsigned long, pfn)
+			     __field(unsigned int, order)),
+	    TP_fast_assign(__entry->pfn = pfn;
+			   __entry->order = order;),
+	    TP_printk("pfn=%#lx order=%u", __entry->pfn, __entry->order)
+);
+
 #endif /* _TRACE_XEN_DMA_EXCHANGE_H */
 
 /* This part must be outside protection */

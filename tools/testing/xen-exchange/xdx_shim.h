@@ -272,6 +272,7 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order);
 #define trace_xen_dma_exchange_fallback(dev, phys, size, reason)	do { } while (0)
 #define trace_xen_dma_exchange_invalidate(pfn, order, why)		do { } while (0)
 #define trace_xen_dma_exchange_split(pfn, order, to)			do { } while (0)
+#define trace_xen_dma_exchange_merge(pfn, order)			do { } while (0)
 
 /* ---- module parameters: bound to their ops, so tests set them as sysfs does ---- */
 struct kernel_param;

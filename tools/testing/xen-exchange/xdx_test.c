@@ -357,6 +357,7 @@ static unsigned long nr_free(enum xdx_class cls, unsigned int order)
 static void check_books(const char *where)
 {
 	unsigned long sum = 0, low = 0, mapped = 0, mapped_any = 0, n0 = 0, n1 = 0, prev_end = 0;
+	unsigned long spares = 0;
 	unsigned long nfree[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	unsigned long nused[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	struct xdx_region *r;
@@ -388,6 +389,9 @@ static void check_books(const char *where)
 	}
 	for (n = rb_first(&xdx_region_tree.tree[1]); n; n = rb_next(n))
 		n1++;
+	list_for_each_entry(r, &xdx_spares, list)
+		spares++;
+	bad |= spares != xdx_nr_spares;
 	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
 		for (order = 0; order <= XDX_MAX_ORDER; order++) {
 			unsigned long len = 0;
@@ -894,6 +898,262 @@ static void test_worker_splits_before_exchanging(void)
 }
 
 /*
+ * Two free buddies (parts of one split here) unused for a second merge
+ * into one region of the next order without a hypercall, in the mapping
+ * call as in the worker (test_budget_full_worker_trims_other_sizes()).
+ * A buddy that is mapped, claimed by an unmap still copying back, or
+ * used within the second is not merged: the miss is exchanged.  The
+ * merged region goes back to Xen in one hypercall, frame for frame.
+ */
+static void test_miss_merges_free_buddies(void)
+{
+	dma_addr_t d[4], e[4];
+	struct xdx_region *p0, *p1;
+	unsigned long destroys;
+	phys_addr_t maddr;
+	u64 ex, mex;
+	int i;
+
+	setup(0);
+	xdx_reserve = 0;
+	d[0] = map(&dev32, BUF(0), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d[0], 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	jiffies += HZ;
+	/* the order-3 region split: two order-0 parts, one each of 1 and 2 */
+	for (i = 0; i < 4; i++)
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE << (i ? i - 1 : 0),
+			   DMA_TO_DEVICE);
+	CHECK(st(XDX_SPLITS) == 1 && st(XDX_EXCHANGES) == 1);
+	p0 = region_of(d[0]);
+	p1 = region_of(d[1]);
+	CHECK(p0->order == 0 && p1->order == 0 && p1->pfn == p0->pfn + 1 &&
+	      p1->maddr == p0->maddr + PAGE_SIZE);
+	maddr = p0->maddr;
+	/* another free order-0 region, no buddy of these: two free of order 0 */
+	e[0] = map(&dev32, BUF(8), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(st(XDX_EXCHANGES) == 2 && region_of(e[0])->pfn != p0->pfn + 1 &&
+	      region_of(e[0])->pfn + 1 != p0->pfn);
+	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, e[0], PAGE_SIZE, DMA_TO_DEVICE);
+	jiffies += HZ;
+	ex = st(XDX_EXCHANGES);
+	mex = st(XDX_MAP_EXCHANGES);
+
+	/* buddy mapped: the order-1 miss is exchanged in the call */
+	e[0] = map(&dev32, BUF(8), 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_REGION && st(XDX_MERGES) == 0 &&
+	      st(XDX_MAP_EXCHANGES) == mex + 1);
+	/* buddy claimed by an unmap that has not put it back yet: the same */
+	CHECK(xdx_region_claim(PFN_PHYS(p1->pfn), PAGE_SIZE) == p1);
+	e[1] = map(&dev32, BUF(9), 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_REGION && st(XDX_MERGES) == 0 &&
+	      st(XDX_MAP_EXCHANGES) == mex + 2);
+	xdx_region_put(p1);
+	/* buddy free, but just used: the same */
+	e[2] = map(&dev32, BUF(10), 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_REGION && st(XDX_MERGES) == 0 &&
+	      st(XDX_MAP_EXCHANGES) == mex + 3);
+	check_books("no merge");
+	jiffies += HZ;
+	/* both unused for a second, but fewer than the reserve + 2 free */
+	xdx_reserve = 2;
+	d[0] = map(&dev32, BUF(12), 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_REGION && st(XDX_MERGES) == 0 &&
+	      st(XDX_MAP_EXCHANGES) == mex + 4);
+	unmap(&dev32, d[0], 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	xdx_reserve = 0;
+	d[0] = map(&dev32, BUF(12), 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_REGION && st(XDX_MERGES) == 0 &&
+	      st(XDX_MAP_EXCHANGES) == mex + 4);	/* the one just unmapped */
+	/* beyond the reserve: merged, no hypercall */
+	e[3] = map(&dev32, BUF(11) + 100, 2 * PAGE_SIZE - 200, DMA_BIDIRECTIONAL);
+	CHECK(last_path == P_REGION && st(XDX_MERGES) == 1 &&
+	      st(XDX_EXCHANGES) == ex + 4 && nr_free(XDX_CLASS_LOW, 0) == 1);
+	CHECK(region_of(e[3])->order == 1 && region_of(e[3])->maddr == maddr &&
+	      dev_sees(&dev32, e[3], cpu(BUF(11) + 100), 2 * PAGE_SIZE - 200));
+	check_books("merged");
+	unmap(&dev32, e[3], 2 * PAGE_SIZE - 200, DMA_BIDIRECTIONAL);
+	for (i = 0; i < 3; i++)
+		unmap(&dev32, e[i], 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	unmap(&dev32, d[0], 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	for (i = 2; i < 4; i++)
+		unmap(&dev32, d[i], PAGE_SIZE << (i - 1), DMA_TO_DEVICE);
+
+	/* the merged region and the others given back, frame for frame */
+	destroys = sim.destroys;
+	xdx_region_release_free();
+	CHECK(sim.destroys == destroys + 8 && !first_region() &&
+	      sim.frames_returned == sim.frames_exchanged && !sim_pages_allocated());
+	teardown();
+}
+
+/* The n-th free region of @order in @cls from the head of its list. */
+static struct xdx_region *free_at(enum xdx_class cls, unsigned int order, int n)
+{
+	struct xdx_region *r;
+
+	list_for_each_entry(r, &xdx_free[cls][order], list)
+		if (!n--)
+			return r;
+	return NULL;
+}
+
+static void refill_want(enum xdx_class cls, unsigned int order, unsigned int n)
+{
+	xdx_want[cls][order] = n;
+	xdx_region_refill(NULL);
+}
+
+/* Free regions of @order in @cls at the two halves of one aligned extent. */
+static bool free_buddies(enum xdx_class cls, unsigned int order)
+{
+	struct xdx_region *a = free_at(cls, order, 0), *b = free_at(cls, order, 1);
+
+	return a && b && (a->maddr ^ b->maddr) == PAGE_SIZE << order &&
+	       (a->maddr < b->maddr) == (a->pfn < b->pfn) &&
+	       (a->pfn > b->pfn ? a->pfn - b->pfn : b->pfn - a->pfn) == 1UL << order;
+}
+
+/*
+ * A second later, a miss of @pages pages that only a merge could serve
+ * without a hypercall: it must be exchanged in the call.
+ */
+static void miss_exchanged_not_merged(unsigned long pages)
+{
+	dma_addr_t d;
+
+	jiffies += HZ;
+	d = map(&dev32, BUF(1), pages * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && st(XDX_MERGES) == 0 &&
+	      st(XDX_MAP_EXCHANGES) == 1);
+	unmap(&dev32, d, pages * PAGE_SIZE, DMA_TO_DEVICE);
+}
+
+/*
+ * Only true buddies merge, and only into what can be given back: not with
+ * a region of another order or class where the buddy would be, not
+ * without a spare struct, not in the worker from the order below's
+ * reserve, and never above XDX_MERGE_MAX_ORDER (mmu_pv gives back a larger
+ * extent only after an exchange of its size).  Regions exchanged apart
+ * merge when they are buddies (the simulated Xen places them so).
+ */
+static void test_merge_only_true_buddies(void)
+{
+	struct xdx_region *a, *b;
+	LIST_HEAD(held);
+	unsigned int n;
+	unsigned long m;
+	dma_addr_t d;
+
+	/* two order-2 buddies exchanged apart: merged by the worker, and used */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 2, 2);
+	CHECK(free_buddies(XDX_CLASS_LOW, 2));
+	jiffies += HZ;
+	refill_want(XDX_CLASS_LOW, 3, 1);
+	CHECK(st(XDX_MERGES) == 1 && nr_free(XDX_CLASS_LOW, 3) == 1 &&
+	      nr_free(XDX_CLASS_LOW, 2) == 0 && sim.creates == 2);
+	d = map(&dev32, BUF(3), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && dev_sees(&dev32, d, cpu(BUF(3)), 8 * PAGE_SIZE));
+	unmap(&dev32, d, 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	xdx_region_release_free();
+	CHECK(sim.frames_returned == sim.frames_exchanged && !sim_pages_allocated());
+	teardown();
+
+	/* two order-9 buddies: an order-10 want is exchanged, not merged */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 9, 2);
+	CHECK(free_buddies(XDX_CLASS_LOW, 9) && sim.contig_order == 9);
+	jiffies += HZ;
+	refill_want(XDX_CLASS_LOW, 10, 1);
+	CHECK(st(XDX_MERGES) == 0 && nr_free(XDX_CLASS_LOW, 10) == 1 &&
+	      nr_free(XDX_CLASS_LOW, 9) == 2);
+	xdx_region_release_free();
+	CHECK(sim.frames_returned == sim.frames_exchanged && !sim_pages_allocated());
+	teardown();
+
+	/* the upper buddy older on the list: the whole starts at the lower */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 0, 2);
+	CHECK(free_buddies(XDX_CLASS_LOW, 0));
+	a = free_at(XDX_CLASS_LOW, 0, 0);
+	b = free_at(XDX_CLASS_LOW, 0, 1);
+	if (a->pfn > b->pfn)
+		a = b;
+	m = a->pfn;
+	list_move(&a->list, &xdx_free[XDX_CLASS_LOW][0]);	/* lower at the head */
+	jiffies += HZ;
+	d = map(&dev32, BUF(1), 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && st(XDX_MERGES) == 1 && region_of(d)->pfn == m &&
+	      dev_sees(&dev32, d, cpu(BUF(1)), 2 * PAGE_SIZE));
+	check_books("upper older");
+	unmap(&dev32, d, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	teardown();
+
+	/* adjacent frames, but not the two halves of one machine extent */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 0, 1);
+	a = free_at(XDX_CLASS_LOW, 0, 0);
+	CHECK(!(a->maddr & PAGE_SIZE) && sim.m2p[PHYS_PFN(a->maddr) + 1] == SIM_FREE);
+	sim.m2p[PHYS_PFN(a->maddr) + 1] = SIM_OTHER;	/* Xen gives it to another */
+	refill_want(XDX_CLASS_LOW, 0, 2);
+	b = free_at(XDX_CLASS_LOW, 0, 0);
+	CHECK(b->pfn == a->pfn + 1 && b->maddr == a->maddr + 2 * PAGE_SIZE);
+	miss_exchanged_not_merged(2);
+	teardown();
+
+	/* an order-0 region where an order-1 region's buddy would be */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 1, 1);
+	refill_want(XDX_CLASS_LOW, 0, 1);
+	a = free_at(XDX_CLASS_LOW, 1, 0);
+	b = free_at(XDX_CLASS_LOW, 0, 0);
+	CHECK(b->pfn == a->pfn + 2 && b->maddr == (a->maddr ^ 2 * PAGE_SIZE));
+	refill_want(XDX_CLASS_LOW, 1, 2);	/* another, no buddy */
+	miss_exchanged_not_merged(4);
+	teardown();
+
+	/* buddies, but no spare struct: the miss is exchanged */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 0, 2);
+	CHECK(free_buddies(XDX_CLASS_LOW, 0));
+	n = xdx_nr_spares;
+	list_splice_init(&xdx_spares, &held);
+	xdx_nr_spares = 0;
+	miss_exchanged_not_merged(2);
+	list_splice(&held, &xdx_spares);
+	xdx_nr_spares = n;
+	teardown();
+
+	/* a class-any region Xen placed below 4 GiB beside a low one */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 0, 1);
+	for (m = SIM_4G; m < SIM_MFNS; m++)	/* no high frame free */
+		if (sim.m2p[m] == SIM_FREE)
+			sim.m2p[m] = SIM_OTHER - 1;
+	refill_want(XDX_CLASS_ANY, 0, 1);
+	for (m = SIM_4G; m < SIM_MFNS; m++)
+		if (sim.m2p[m] == SIM_OTHER - 1)
+			sim.m2p[m] = SIM_FREE;
+	a = free_at(XDX_CLASS_LOW, 0, 0);
+	b = free_at(XDX_CLASS_ANY, 0, 0);
+	CHECK(b->pfn == a->pfn + 1 && b->maddr == a->maddr + PAGE_SIZE &&
+	      !(a->maddr & PAGE_SIZE));
+	refill_want(XDX_CLASS_LOW, 0, 2);	/* another low one, no buddy */
+	miss_exchanged_not_merged(2);
+	teardown();
+
+	/* the worker keeps the reserve of the order below */
+	setup(2);
+	CHECK(free_buddies(XDX_CLASS_LOW, 0));
+	jiffies += HZ;
+	refill_want(XDX_CLASS_LOW, 1, 1);
+	CHECK(st(XDX_MERGES) == 0 && nr_free(XDX_CLASS_LOW, 0) == 2 &&
+	      nr_free(XDX_CLASS_LOW, 1) == 3);
+	teardown();
+}
+
+/*
  * A miss small enough to exchange in the mapping call first borrows a
  * free region up to two orders larger, but only one beyond that order's
  * reserve: no hypercall in the call, and the worker is asked for the
@@ -1054,9 +1314,9 @@ static void test_budget_full_worker_trims_other_sizes(void)
 	CHECK(nr_free(XDX_CLASS_LOW, 3) == 32 && xdx_held_low_bytes == 1UL << 20);
 	/*
 	 * budget full of idle order-3 regions: an order-4 mapping misses (too
-	 * large to exchange in the call, nothing larger to borrow or split)
-	 * and goes to the pool; to build its size the worker gives back idle
-	 * regions of another size, but only ones unused for a second
+	 * large to exchange in the call, nothing larger to borrow or split,
+	 * no buddies unused for a second to merge) and goes to the pool; the
+	 * worker neither merges nor gives back regions so recently used
 	 */
 	d2 = map(&dev32, BUF(40), 16 * PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(last_path == P_POOL && xdx_refill_work.pending);
@@ -1064,19 +1324,36 @@ static void test_budget_full_worker_trims_other_sizes(void)
 	low_free = sim_free_low_frames();
 	rel = st(XDX_RELEASES);
 	CHECK(xdx_run_work(&xdx_refill_work));
-	CHECK(st(XDX_RELEASES) == rel && nr_free(XDX_CLASS_LOW, 4) == 0);
+	CHECK(st(XDX_RELEASES) == rel && nr_free(XDX_CLASS_LOW, 4) == 0 &&
+	      st(XDX_MERGES) == 0);
 	d2 = map(&dev32, BUF(40), 16 * PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(last_path == P_POOL && xdx_refill_work.pending);
 	unmap(&dev32, d2, 16 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* a second later the worker merges two order-3 buddies: no hypercall */
 	jiffies += HZ;
 	CHECK(xdx_run_work(&xdx_refill_work));
-	CHECK(st(XDX_RELEASES) == rel + 2 && nr_free(XDX_CLASS_LOW, 3) == 30);
-	CHECK(nr_free(XDX_CLASS_LOW, 4) == 1 && st(XDX_SPLITS) == 0);
-	CHECK(sim_free_low_frames() == low_free + 16 - 16);
-	CHECK(xdx_held_low_bytes == 1UL << 20);
+	CHECK(st(XDX_RELEASES) == rel && st(XDX_MERGES) == 1 &&
+	      nr_free(XDX_CLASS_LOW, 3) == 30 && nr_free(XDX_CLASS_LOW, 4) == 1);
+	CHECK(sim_free_low_frames() == low_free && xdx_held_low_bytes == 1UL << 20);
 	d2 = map(&dev32, BUF(40), 16 * PAGE_SIZE, DMA_TO_DEVICE);
-	CHECK(last_path == P_REGION);
+	CHECK(last_path == P_REGION && dev_sees(&dev32, d2, cpu(BUF(40)), 16 * PAGE_SIZE));
 	unmap(&dev32, d2, 16 * PAGE_SIZE, DMA_TO_DEVICE);
+	/*
+	 * an order-5 mapping: too few order-4 regions to merge; the worker
+	 * gives back idle regions of another size to build it
+	 */
+	d2 = map(&dev32, BUF(40), 32 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && xdx_refill_work.pending);
+	unmap(&dev32, d2, 32 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(xdx_run_work(&xdx_refill_work));
+	CHECK(st(XDX_RELEASES) == rel + 4 && nr_free(XDX_CLASS_LOW, 3) == 26);
+	CHECK(nr_free(XDX_CLASS_LOW, 4) == 1 && nr_free(XDX_CLASS_LOW, 5) == 1 &&
+	      st(XDX_SPLITS) == 0 && st(XDX_MERGES) == 1);
+	CHECK(sim_free_low_frames() == low_free + 32 - 32);
+	CHECK(xdx_held_low_bytes == 1UL << 20);
+	d2 = map(&dev32, BUF(40), 32 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION);
+	unmap(&dev32, d2, 32 * PAGE_SIZE, DMA_TO_DEVICE);
 	/* the total budget holds for 64-bit devices too, to the byte */
 	xdx_region_release_free();
 	xdx_max_mb = 1;
@@ -1676,9 +1953,11 @@ static void test_random_model(void)
 	      st(XDX_SKIP_ATOMIC) && st(XDX_RELEASES) && st(XDX_SKIP_BUDGET));
 	printf("# model: %lu iterations, seed %u: direct %lu region %lu pool %lu error %lu, %lu bytes mapped\n",
 	       it, model_seed, paths[P_DIRECT], paths[P_REGION], paths[P_POOL], paths[P_ERROR], bytes);
-	printf("# model: exchanges %llu reuses %llu splits %llu releases %llu injected %llu hv-failed %llu nomem %llu budget %llu atomic %llu bad_unmaps %llu, max held %lu KiB\n",
+	printf("# model: exchanges %llu reuses %llu splits %llu merges %llu"
+	       " releases %llu injected %llu hv-failed %llu nomem %llu budget %llu atomic %llu bad_unmaps %llu, max held %lu KiB\n",
 	       (unsigned long long)st(XDX_EXCHANGES), (unsigned long long)st(XDX_REUSES),
-	       (unsigned long long)st(XDX_SPLITS), (unsigned long long)st(XDX_RELEASES), (unsigned long long)st(XDX_FAIL_INJECTED),
+	       (unsigned long long)st(XDX_SPLITS), (unsigned long long)st(XDX_MERGES),
+	       (unsigned long long)st(XDX_RELEASES), (unsigned long long)st(XDX_FAIL_INJECTED),
 	       (unsigned long long)st(XDX_FAIL_HYPERVISOR), (unsigned long long)st(XDX_FAIL_NOMEM),
 	       (unsigned long long)st(XDX_SKIP_BUDGET), (unsigned long long)st(XDX_SKIP_ATOMIC),
 	       (unsigned long long)st(XDX_BAD_UNMAP), max_held >> 10);
@@ -1698,6 +1977,8 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "small_miss_borrows_beyond_reserve", test_small_miss_borrows_beyond_reserve },
 	{ "miss_splits_larger_region", test_miss_splits_larger_region },
 	{ "worker_splits_before_exchanging", test_worker_splits_before_exchanging },
+	{ "miss_merges_free_buddies", test_miss_merges_free_buddies },
+	{ "merge_only_true_buddies", test_merge_only_true_buddies },
 	{ "short_size_grows_geometrically", test_short_size_grows_geometrically },
 	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
