@@ -35,10 +35,11 @@
  * Shrinking: free regions beyond the reserve are given back to Xen
  * (xen_destroy_contiguous_region()) after idle_secs unused, by the
  * shrinker under memory pressure, and when the budget blocks a wanted
- * size.  The budgets bound the bytes held in regions: every region counts
- * from the moment its exchange is attempted until it is given back
- * (xen_destroy_contiguous_region() cannot report a failure to give the
- * frames back; see the limitations in the documentation).
+ * size; two given back in one pass that are the halves of one extent
+ * go back as one.  The budgets bound the bytes held in regions: every
+ * region counts from the moment its exchange is attempted until it is
+ * given back (xen_destroy_contiguous_region() cannot report a failure to
+ * give the frames back; see the limitations in the documentation).
  */
 #define pr_fmt(fmt) "xen_dma_exchange: " fmt
 
@@ -47,6 +48,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
+#include <linux/list_sort.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
@@ -299,14 +301,62 @@ free_region:
 	return NULL;
 }
 
-/* Give a region's frames back to Xen and free it.  Never sleeps. */
-static void xdx_region_destroy(struct xdx_region *r, const char *why)
+/* A region's pages and frames, or two such halves of one aligned extent. */
+struct xdx_extent {
+	unsigned long pfn;
+	phys_addr_t maddr;
+	unsigned int order;
+};
+
+static struct xdx_extent xdx_extent_of(const struct xdx_region *r)
 {
-	trace_xen_dma_exchange_invalidate(r->pfn, r->order, why);
-	xdx_count(XDX_RELEASES, 1);
-	xen_destroy_contiguous_region(PFN_PHYS(r->pfn), r->order);
-	free_pages_exact(phys_to_virt(PFN_PHYS(r->pfn)), PAGE_SIZE << r->order);
-	kfree_rcu(r, rcu);
+	return (struct xdx_extent){ r->pfn, r->maddr, r->order };
+}
+
+/*
+ * Whether @lo and @hi are the two halves of one naturally aligned machine
+ * extent, at adjacent pseudo-physical frames in the same order: together
+ * one extent of the next order, as machine-contiguous and aligned as an
+ * exchange of that order would make.
+ */
+static bool xdx_halves(const struct xdx_extent *lo, const struct xdx_extent *hi)
+{
+	unsigned long n = 1UL << lo->order;
+
+	return hi->order == lo->order && !(lo->maddr & PFN_PHYS(n)) &&
+	       hi->pfn == lo->pfn + n && hi->maddr == lo->maddr + PFN_PHYS(n);
+}
+
+/*
+ * Whether @e begins where @lo ends, pseudo-physically and in machine
+ * frames, and is smaller: it may yet grow into @lo's other half.
+ */
+static bool xdx_may_join(const struct xdx_extent *lo,
+			 const struct xdx_extent *e)
+{
+	unsigned long n = 1UL << lo->order;
+
+	return e->order < lo->order && e->pfn == lo->pfn + n &&
+	       e->maddr == lo->maddr + PFN_PHYS(n);
+}
+
+/*
+ * Give the @n extents of @stack back to Xen and free their pages.
+ * Return: 0, the stack's new height.
+ */
+static unsigned int xdx_give_back(const struct xdx_extent *stack,
+				  unsigned int n, const char *why)
+{
+	while (n--) {
+		trace_xen_dma_exchange_invalidate(stack[n].pfn, stack[n].order,
+						  why);
+		xen_destroy_contiguous_region(PFN_PHYS(stack[n].pfn),
+					      stack[n].order);
+		free_pages_exact(phys_to_virt(PFN_PHYS(stack[n].pfn)),
+				 PAGE_SIZE << stack[n].order);
+		cond_resched();
+	}
+	return 0;
 }
 
 /*
@@ -380,17 +430,48 @@ static void xdx_region_unlink(struct xdx_region *r, struct list_head *dead)
 	xdx_unclaim(r->cls, r->order);
 }
 
+static int xdx_pfn_cmp(void *priv, const struct list_head *a,
+		       const struct list_head *b)
+{
+	return list_entry(a, struct xdx_region, list)->pfn >
+	       list_entry(b, struct xdx_region, list)->pfn;
+}
+
+/*
+ * Give the regions on @dead back to Xen, those that are halves of one
+ * extent together, up to XDX_MERGE_MAX_ORDER: the parts of a split region
+ * all given back at once go back in one hypercall.  In PFN order, a stack
+ * holds extents that may still grow, of strictly decreasing order, each
+ * ending where the next begins; what cannot grow any more goes back.
+ *
+ * Return: the number of pages given back.
+ */
 static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 {
+	struct xdx_extent stack[XDX_NR_ORDERS], e;
 	struct xdx_region *r, *tmp;
 	unsigned long pages = 0;
+	unsigned int n = 0;
 
+	/* strictly decreasing orders, each at most XDX_MAX_ORDER, fit */
+	BUILD_BUG_ON(XDX_MERGE_MAX_ORDER > XDX_MAX_ORDER);
+	list_sort(NULL, dead, xdx_pfn_cmp);
 	list_for_each_entry_safe(r, tmp, dead, list) {
 		list_del(&r->list);
 		pages += 1UL << r->order;
-		xdx_region_destroy(r, why);
-		cond_resched();
+		xdx_count(XDX_RELEASES, 1);
+		e = xdx_extent_of(r);
+		kfree_rcu(r, rcu);
+		while (n && e.order < XDX_MERGE_MAX_ORDER &&
+		       xdx_halves(&stack[n - 1], &e)) {
+			e = stack[--n];
+			e.order++;
+		}
+		if (n && !xdx_may_join(&stack[n - 1], &e))
+			n = xdx_give_back(stack, n, why);
+		stack[n++] = e;
 	}
+	xdx_give_back(stack, n, why);
 	return pages;
 }
 
@@ -540,21 +621,22 @@ static struct xdx_region *xdx_split_free(enum xdx_class cls,
 static struct xdx_region *xdx_free_buddy(const struct xdx_region *r,
 					 unsigned long before)
 {
-	unsigned long n = 1UL << r->order;
-	phys_addr_t maddr = r->maddr ^ PFN_PHYS(n);
+	unsigned long n = 1UL << r->order, pfn;
+	struct xdx_extent re = xdx_extent_of(r), be;
+	bool upper = r->maddr & PFN_PHYS(n);
 	struct latch_tree_node *node;
 	struct xdx_region *b;
-	unsigned long pfn;
 
 	lockdep_assert_held(&xdx_region_lock);
-	if (maddr < r->maddr && r->pfn < n)
+	if (upper && r->pfn < n)
 		return NULL;
-	pfn = maddr < r->maddr ? r->pfn - n : r->pfn + n;
+	pfn = upper ? r->pfn - n : r->pfn + n;
 	node = latch_tree_find(&pfn, &xdx_region_tree, &xdx_region_tree_ops);
 	if (!node)
 		return NULL;
 	b = container_of(node, struct xdx_region, lt);
-	if (b->pfn != pfn || b->maddr != maddr || b->order != r->order ||
+	be = xdx_extent_of(b);
+	if (!(upper ? xdx_halves(&be, &re) : xdx_halves(&re, &be)) ||
 	    b->cls != r->cls || list_empty(&b->list) ||
 	    time_after(b->idle_since, before))
 		return NULL;
@@ -880,9 +962,9 @@ unsigned long xdx_region_release_free(void)
 }
 
 /*
- * Top the spare structs for splits and merges up to XDX_NR_SPARES.  Only the worker
- * and xdx_region_init() add spares; if both run at once, a few more are
- * kept, which does no harm.
+ * Top the spare structs for splits and merges up to XDX_NR_SPARES.  Only
+ * the worker and xdx_region_init() add spares; if both run at once, a few
+ * more are kept, which does no harm.
  */
 static void xdx_fill_spares(void)
 {

@@ -306,6 +306,7 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 		sim.p2m[pfn + i] = m;
 	}
 	sim.destroys++;
+	sim.destroyed[order]++;
 	sim.frames_returned += n;
 }
 

@@ -29,6 +29,7 @@ struct xdx_sim {
 	int fail_alloc;				/* fail the next N alloc_pages_exact() */
 	unsigned long creates, creates_done, destroys, allocs, frees;
 	unsigned long frames_exchanged, frames_returned;	/* by the two calls */
+	unsigned long destroyed[11];		/* extents given back, by order */
 	unsigned long bad_exchanges;		/* a page not the backend's own */
 	unsigned long atomic_grows;		/* GFP_KERNEL growth in atomic context */
 	unsigned long bad_frees;

@@ -851,7 +851,7 @@ static void test_miss_splits_larger_region(void)
 		unmap(&dev32, d[i], size, i < 4 ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
 	check_books("split, unmapped");
 
-	/* each part given back on its own: the frames all come back */
+	/* every part given back: the frames all come back */
 	xdx_region_release_free();
 	CHECK(!first_region() && sim.frames_returned == sim.frames_exchanged &&
 	      !sim_pages_allocated());
@@ -979,10 +979,13 @@ static void test_miss_merges_free_buddies(void)
 	for (i = 2; i < 4; i++)
 		unmap(&dev32, d[i], PAGE_SIZE << (i - 1), DMA_TO_DEVICE);
 
-	/* the merged region and the others given back, frame for frame */
+	/*
+	 * all given back, frame for frame; the merged region and the other
+	 * parts of the split order-3 region in one hypercall
+	 */
 	destroys = sim.destroys;
 	xdx_region_release_free();
-	CHECK(sim.destroys == destroys + 8 && !first_region() &&
+	CHECK(sim.destroyed[3] == 1 && sim.destroys == destroys + 5 && !first_region() &&
 	      sim.frames_returned == sim.frames_exchanged && !sim_pages_allocated());
 	teardown();
 }
@@ -1012,6 +1015,70 @@ static bool free_buddies(enum xdx_class cls, unsigned int order)
 	return a && b && (a->maddr ^ b->maddr) == PAGE_SIZE << order &&
 	       (a->maddr < b->maddr) == (a->pfn < b->pfn) &&
 	       (a->pfn > b->pfn ? a->pfn - b->pfn : b->pfn - a->pfn) == 1UL << order;
+}
+
+/*
+ * Regions given back together that are the two halves of one extent go
+ * back as one, in one hypercall: a split region's parts, once all are
+ * free.  A part still mapped keeps the others apart.
+ */
+static void test_give_back_joins_halves(void)
+{
+	unsigned long returned;
+	dma_addr_t d;
+
+	setup(0);
+	d = map(&dev32, BUF(0), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d, 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	jiffies += HZ;
+	d = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);	/* split: 0, 0, 1, 2 */
+	CHECK(last_path == P_REGION && st(XDX_SPLITS) == 1);
+	returned = sim.frames_returned;
+	xdx_region_release_free();		/* the first part still mapped */
+	CHECK(sim.destroys == 3 && sim.destroyed[0] == 1 && sim.destroyed[1] == 1 &&
+	      sim.destroyed[2] == 1 && sim.frames_returned == returned + 7 &&
+	      st(XDX_RELEASES) == 3);
+	unmap(&dev32, d, PAGE_SIZE, DMA_TO_DEVICE);
+	xdx_region_release_free();
+	CHECK(sim.destroys == 4 && sim.destroyed[0] == 2);
+
+	/* all parts free: one order-3 extent */
+	d = map(&dev32, BUF(0), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d, 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	jiffies += HZ;
+	d = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d, PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(st(XDX_SPLITS) == 2 && nr_free(XDX_CLASS_LOW, 0) == 2);
+	xdx_region_release_free();
+	CHECK(sim.destroys == 5 && sim.destroyed[3] == 1 && st(XDX_RELEASES) == 8 &&
+	      sim.frames_returned == sim.frames_exchanged && !sim_pages_allocated());
+	teardown();
+
+	/*
+	 * split twice by the worker: 3 into 2 and 2, the upper 2 into 0, 0
+	 * and 1; given back together, the stack grows 2, 0 then joins all:
+	 * one order-3 extent
+	 */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 3, 1);
+	jiffies += HZ;
+	refill_want(XDX_CLASS_LOW, 2, 2);
+	jiffies += HZ;
+	refill_want(XDX_CLASS_LOW, 0, 2);
+	CHECK(st(XDX_SPLITS) == 2 && sim.creates == 1 && nr_free(XDX_CLASS_LOW, 2) == 1 &&
+	      nr_free(XDX_CLASS_LOW, 1) == 1 && nr_free(XDX_CLASS_LOW, 0) == 2);
+	xdx_region_release_free();
+	CHECK(sim.destroys == 1 && sim.destroyed[3] == 1 && st(XDX_RELEASES) == 4);
+	teardown();
+
+	/* two order-8 halves exchanged apart go back as one order-9 extent */
+	setup(0);
+	refill_want(XDX_CLASS_LOW, 8, 2);
+	CHECK(free_buddies(XDX_CLASS_LOW, 8));
+	xdx_region_release_free();
+	CHECK(sim.destroys == 1 && sim.destroyed[9] == 1 &&
+	      sim.frames_returned == sim.frames_exchanged);
+	teardown();
 }
 
 /*
@@ -1068,8 +1135,9 @@ static void test_merge_only_true_buddies(void)
 	refill_want(XDX_CLASS_LOW, 10, 1);
 	CHECK(st(XDX_MERGES) == 0 && nr_free(XDX_CLASS_LOW, 10) == 1 &&
 	      nr_free(XDX_CLASS_LOW, 9) == 2);
-	xdx_region_release_free();
-	CHECK(sim.frames_returned == sim.frames_exchanged && !sim_pages_allocated());
+	xdx_region_release_free();	/* nor given back as one */
+	CHECK(sim.destroyed[9] == 2 && sim.destroyed[10] == 1 &&
+	      sim.frames_returned == sim.frames_exchanged && !sim_pages_allocated());
 	teardown();
 
 	/* the upper buddy older on the list: the whole starts at the lower */
@@ -1979,6 +2047,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "worker_splits_before_exchanging", test_worker_splits_before_exchanging },
 	{ "miss_merges_free_buddies", test_miss_merges_free_buddies },
 	{ "merge_only_true_buddies", test_merge_only_true_buddies },
+	{ "give_back_joins_halves", test_give_back_joins_halves },
 	{ "short_size_grows_geometrically", test_short_size_grows_geometrically },
 	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },

@@ -3,8 +3,9 @@
 # Exchanges in the steady state: fio O_DIRECT 1 MiB random reads at
 # iodepth 32 (the bench's rows with the most late exchanges) from cold,
 # then warm 3-s runs one after the other; for each run the backend's
-# counters, the orders of the regions exchanged and of those given back
-# (with why), and the free and in-use low regions after it.  Needs, on
+# counters, the orders of the regions exchanged and of the extents given
+# back (with why; halves given back together count once, as one extent of
+# the next order), and the free and in-use low regions after it.  Needs, on
 # dom0's command line (run-probe.sh --append):
 #   trace_event=xen_dma_exchange:xen_dma_exchange_exchanged,xen_dma_exchange:xen_dma_exchange_invalidate
 # (enabled at boot: switching an event at run time patches kernel text,
