@@ -313,6 +313,14 @@ static struct xdx_extent xdx_extent_of(const struct xdx_region *r)
 	return (struct xdx_extent){ r->pfn, r->maddr, r->order };
 }
 
+/* Whether @e begins where @lo ends, pseudo-physically and in machine frames. */
+static bool xdx_follows(const struct xdx_extent *lo, const struct xdx_extent *e)
+{
+	unsigned long n = 1UL << lo->order;
+
+	return e->pfn == lo->pfn + n && e->maddr == lo->maddr + PFN_PHYS(n);
+}
+
 /*
  * Whether @lo and @hi are the two halves of one naturally aligned machine
  * extent, at adjacent pseudo-physical frames in the same order: together
@@ -321,23 +329,18 @@ static struct xdx_extent xdx_extent_of(const struct xdx_region *r)
  */
 static bool xdx_halves(const struct xdx_extent *lo, const struct xdx_extent *hi)
 {
-	unsigned long n = 1UL << lo->order;
-
-	return hi->order == lo->order && !(lo->maddr & PFN_PHYS(n)) &&
-	       hi->pfn == lo->pfn + n && hi->maddr == lo->maddr + PFN_PHYS(n);
+	return hi->order == lo->order &&
+	       !(lo->maddr & PFN_PHYS(1UL << lo->order)) && xdx_follows(lo, hi);
 }
 
 /*
- * Whether @e begins where @lo ends, pseudo-physically and in machine
- * frames, and is smaller: it may yet grow into @lo's other half.
+ * Whether @e begins where @lo ends and is smaller: it may yet grow into
+ * @lo's other half.
  */
 static bool xdx_may_join(const struct xdx_extent *lo,
 			 const struct xdx_extent *e)
 {
-	unsigned long n = 1UL << lo->order;
-
-	return e->order < lo->order && e->pfn == lo->pfn + n &&
-	       e->maddr == lo->maddr + PFN_PHYS(n);
+	return e->order < lo->order && xdx_follows(lo, e);
 }
 
 /*
@@ -510,16 +513,31 @@ static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
 	r->dir = dir;
 }
 
+/* Whether the free region @r has been unused since @before (jiffies). */
+static bool xdx_idle_since(const struct xdx_region *r, unsigned long before)
+{
+	return !time_after(r->idle_since, before);
+}
+
+/* A spare struct for a split's part or a merge's whole; the caller checked. */
+static struct xdx_region *xdx_take_spare(void)
+{
+	struct xdx_region *r;
+
+	lockdep_assert_held(&xdx_region_lock);
+	r = list_first_entry(&xdx_spares, struct xdx_region, list);
+	list_del(&r->list);
+	xdx_nr_spares--;
+	return r;
+}
+
 /* Make a free region of the part of @whole at @off pages, of @order. */
 static void xdx_region_add_part(const struct xdx_region *whole,
 				unsigned long off, unsigned int order)
 {
 	struct xdx_region *part;
 
-	lockdep_assert_held(&xdx_region_lock);
-	part = list_first_entry(&xdx_spares, struct xdx_region, list);
-	list_del(&part->list);
-	xdx_nr_spares--;
+	part = xdx_take_spare();
 	part->pfn = whole->pfn + off;
 	part->maddr = whole->maddr + PFN_PHYS(off);
 	part->order = order;
@@ -599,7 +617,7 @@ static struct xdx_region *xdx_split_free(enum xdx_class cls,
 		if (xdx_nr_free[cls][o] <= keep)
 			continue;
 		r = list_last_entry(&xdx_free[cls][o], struct xdx_region, list);
-		if (cold && time_after(r->idle_since, jiffies - XDX_SHRINK_IDLE))
+		if (cold && !xdx_idle_since(r, jiffies - XDX_SHRINK_IDLE))
 			continue;
 		if (!xdx_region_split(r, order))
 			return NULL;
@@ -638,7 +656,7 @@ static struct xdx_region *xdx_free_buddy(const struct xdx_region *r,
 	be = xdx_extent_of(b);
 	if (!(upper ? xdx_halves(&be, &re) : xdx_halves(&re, &be)) ||
 	    b->cls != r->cls || list_empty(&b->list) ||
-	    time_after(b->idle_since, before))
+	    !xdx_idle_since(b, before))
 		return NULL;
 	return b;
 }
@@ -654,10 +672,7 @@ static struct xdx_region *xdx_region_merge(struct xdx_region *a,
 {
 	struct xdx_region *lo = a->pfn < b->pfn ? a : b, *whole;
 
-	lockdep_assert_held(&xdx_region_lock);
-	whole = list_first_entry(&xdx_spares, struct xdx_region, list);
-	list_del(&whole->list);
-	xdx_nr_spares--;
+	whole = xdx_take_spare();
 	whole->pfn = lo->pfn;
 	whole->maddr = lo->maddr;
 	whole->order = lo->order + 1;
@@ -692,7 +707,7 @@ static struct xdx_region *xdx_merge_free(enum xdx_class cls,
 		return NULL;
 	list_for_each_entry_reverse(r, &xdx_free[cls][order - 1], list) {
 		/* the list is in order of use: older ones are behind */
-		if (time_after(r->idle_since, before) ||
+		if (!xdx_idle_since(r, before) ||
 		    scanned++ == XDX_MERGE_SCAN)
 			return NULL;
 		b = xdx_free_buddy(r, before);
@@ -931,7 +946,7 @@ static unsigned long xdx_collect_free(struct list_head *dead, bool all,
 			while (taken < pages && xdx_nr_free[cls][order] > keep) {
 				r = list_last_entry(free, struct xdx_region,
 						    list);
-				if (time_after(r->idle_since, before))
+				if (!xdx_idle_since(r, before))
 					break;
 				xdx_region_unlink(r, dead);
 				taken += 1UL << order;
