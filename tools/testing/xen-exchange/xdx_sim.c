@@ -305,6 +305,7 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 		sim.m2p[m] = pfn + i;
 		sim.p2m[pfn + i] = m;
 	}
+	sim.destroyed_pfn[sim.destroys % ARRAY_SIZE(sim.destroyed_pfn)] = pfn;
 	sim.destroys++;
 	sim.destroyed[order]++;
 	sim.frames_returned += n;

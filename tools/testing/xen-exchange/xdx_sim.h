@@ -30,6 +30,7 @@ struct xdx_sim {
 	unsigned long creates, creates_done, destroys, allocs, frees;
 	unsigned long frames_exchanged, frames_returned;	/* by the two calls */
 	unsigned long destroyed[11];		/* extents given back, by order */
+	unsigned long destroyed_pfn[16];	/* the Nth given back at [N % 16] */
 	unsigned long bad_exchanges;		/* a page not the backend's own */
 	unsigned long atomic_grows;		/* GFP_KERNEL growth in atomic context */
 	unsigned long bad_frees;

@@ -858,6 +858,13 @@ static void test_miss_splits_larger_region(void)
 	teardown();
 }
 
+/* Ask the worker for @n more regions of @order in @cls, and run it. */
+static void refill_want(enum xdx_class cls, unsigned int order, unsigned int n)
+{
+	xdx_want[cls][order] = n;
+	xdx_region_refill(NULL);
+}
+
 /*
  * The worker, asked for regions of a size, first splits a free region of
  * a larger order beyond that order's reserve and unused for a second (no
@@ -872,25 +879,21 @@ static void test_worker_splits_before_exchanging(void)
 	xdx_reserve = 1;			/* one free region to spare of every order */
 	creates = sim.creates;
 	/* just built, so not idle: exchanged */
-	xdx_want[XDX_CLASS_LOW][0] = 3;		/* 4 wanted, 2 free */
-	xdx_region_refill(NULL);
+	refill_want(XDX_CLASS_LOW, 0, 3);	/* 4 wanted, 2 free */
 	CHECK(st(XDX_SPLITS) == 0 && sim.creates == creates + 2 &&
 	      nr_free(XDX_CLASS_LOW, 0) == 4);
 	jiffies += HZ;
-	xdx_want[XDX_CLASS_LOW][0] = 5;		/* 6 wanted */
-	xdx_region_refill(NULL);
+	refill_want(XDX_CLASS_LOW, 0, 5);	/* 6 wanted */
 	CHECK(st(XDX_SPLITS) == 1 && sim.creates == creates + 2 &&
 	      nr_free(XDX_CLASS_LOW, 0) == 6 && nr_free(XDX_CLASS_LOW, 1) == 1);
 	/* 7 wanted, order 1 has none to spare: order 2 split, 8 made */
-	xdx_want[XDX_CLASS_LOW][0] = 6;
-	xdx_region_refill(NULL);
+	refill_want(XDX_CLASS_LOW, 0, 6);
 	CHECK(st(XDX_SPLITS) == 2 && sim.creates == creates + 2 &&
 	      nr_free(XDX_CLASS_LOW, 0) == 8 && nr_free(XDX_CLASS_LOW, 1) == 2 &&
 	      nr_free(XDX_CLASS_LOW, 2) == 1);
 	check_books("worker split");
 	xdx_reserve = 2;			/* nothing to spare: exchanged */
-	xdx_want[XDX_CLASS_LOW][0] = 7;
-	xdx_region_refill(NULL);
+	refill_want(XDX_CLASS_LOW, 0, 7);
 	CHECK(st(XDX_SPLITS) == 2 && nr_free(XDX_CLASS_LOW, 0) == 9 &&
 	      nr_free(XDX_CLASS_LOW, 2) == 2 && sim.creates == creates + 4);
 	check_books("worker exchange");
@@ -1001,12 +1004,6 @@ static struct xdx_region *free_at(enum xdx_class cls, unsigned int order, int n)
 	return NULL;
 }
 
-static void refill_want(enum xdx_class cls, unsigned int order, unsigned int n)
-{
-	xdx_want[cls][order] = n;
-	xdx_region_refill(NULL);
-}
-
 /* Free regions of @order in @cls at the two halves of one aligned extent. */
 static bool free_buddies(enum xdx_class cls, unsigned int order)
 {
@@ -1022,10 +1019,23 @@ static bool free_buddies(enum xdx_class cls, unsigned int order)
  * back as one, in one hypercall: a split region's parts, once all are
  * free.  A part still mapped keeps the others apart.
  */
+/*
+ * An order-3 region exchanged by the worker, then split by it twice (a
+ * second apart, so idle): into 2 and 2, and the upper 2 into 0, 0 and 1.
+ */
+static void worker_splits_twice(void)
+{
+	refill_want(XDX_CLASS_LOW, 3, 1);
+	jiffies += HZ;
+	refill_want(XDX_CLASS_LOW, 2, 2);
+	jiffies += HZ;
+	refill_want(XDX_CLASS_LOW, 0, 2);
+}
+
 static void test_give_back_joins_halves(void)
 {
-	unsigned long returned;
-	dma_addr_t d;
+	unsigned long returned, lo;
+	dma_addr_t d, d2;
 
 	setup(0);
 	d = map(&dev32, BUF(0), 8 * PAGE_SIZE, DMA_TO_DEVICE);
@@ -1060,15 +1070,32 @@ static void test_give_back_joins_halves(void)
 	 * one order-3 extent
 	 */
 	setup(0);
-	refill_want(XDX_CLASS_LOW, 3, 1);
-	jiffies += HZ;
-	refill_want(XDX_CLASS_LOW, 2, 2);
-	jiffies += HZ;
-	refill_want(XDX_CLASS_LOW, 0, 2);
+	worker_splits_twice();
 	CHECK(st(XDX_SPLITS) == 2 && sim.creates == 1 && nr_free(XDX_CLASS_LOW, 2) == 1 &&
 	      nr_free(XDX_CLASS_LOW, 1) == 1 && nr_free(XDX_CLASS_LOW, 0) == 2);
 	xdx_region_release_free();
 	CHECK(sim.destroys == 1 && sim.destroyed[3] == 1 && st(XDX_RELEASES) == 4);
+	teardown();
+
+	/*
+	 * what cannot grow any more goes back at once: the same two splits,
+	 * their lower 0 mapped, the upper 0 too, the lower unmapped again.
+	 * The stack holds 2 and the 0 after it; the 1 after the mapped 0
+	 * joins neither, so both go back before it.
+	 */
+	setup(0);
+	worker_splits_twice();
+	lo = free_at(XDX_CLASS_LOW, 2, 0)->pfn;
+	d = map(&dev32, BUF(0), PAGE_SIZE, DMA_TO_DEVICE);
+	d2 = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d, PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 1 && nr_free(XDX_CLASS_LOW, 1) == 1 &&
+	      free_at(XDX_CLASS_LOW, 0, 0)->pfn == lo + 4 &&
+	      free_at(XDX_CLASS_LOW, 1, 0)->pfn == lo + 6);
+	xdx_region_release_free();
+	CHECK(sim.destroys == 3 && sim.destroyed_pfn[0] == lo + 4 &&
+	      sim.destroyed_pfn[1] == lo && sim.destroyed_pfn[2] == lo + 6);
+	unmap(&dev32, d2, PAGE_SIZE, DMA_TO_DEVICE);
 	teardown();
 
 	/* two order-8 halves exchanged apart go back as one order-9 extent */
