@@ -444,34 +444,42 @@ static void xdx_test_offset_past_page(struct kunit *test)
 }
 
 /*
- * A region goes back to the head of its free list on unmap: the next
- * mapping of its size reuses it, at the same bus address, without an
- * exchange of its own.
+ * A region goes back on unmap to this CPU's magazine of its size (or to
+ * the head of its free list): the next mapping of its size on the same
+ * CPU reuses it, at the same bus address, without an exchange of its own,
+ * and with cpu_cache at its default, without the global lock.  The task
+ * stays on one CPU for both mappings; mapping and unmapping may sleep.
  */
 static void xdx_test_region_reused(struct kunit *test)
 {
 	const size_t len = PAGE_SIZE << 2;
 	void *buf = page_address(xdx_alloc_high(test, 2));
-	struct xdx_region *r;
-	struct xdx_map *m;
-	dma_addr_t first;
-	u64 reuses;
+	struct xdx_map *m, *again = NULL;
+	u64 reuses = 0, on_cpu = 0;
+	struct xdx_region *r = NULL;
+	dma_addr_t first = 0;
 
 	xdx_fill(buf, len, 0x71);
+	migrate_disable();
 	m = xdx_map(test, buf, len, DMA_TO_DEVICE, 0);
+	if (m) {
+		first = m->dma;
+		r = xdx_bus_region(first);
+		xdx_unmap(test, m);
+		reuses = xen_dma_exchange_stat(XDX_REUSES);
+		on_cpu = xen_dma_exchange_stat(XDX_CPU_REUSES);
+		xdx_fill(buf, len, 0x72);
+		again = xdx_map(test, buf, len, DMA_TO_DEVICE, 0);
+	}
+	migrate_enable();
 	KUNIT_ASSERT_NOT_NULL(test, m);
-	r = xdx_expect_region(test, m);
-	first = m->dma;
-	xdx_unmap(test, m);
-
-	reuses = xen_dma_exchange_stat(XDX_REUSES);
-	xdx_fill(buf, len, 0x72);
-	m = xdx_map(test, buf, len, DMA_TO_DEVICE, 0);
-	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, again);
 	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_REUSES), reuses + 1);
-	KUNIT_EXPECT_EQ(test, m->dma, first);
-	KUNIT_EXPECT_PTR_EQ(test, xdx_expect_region(test, m), r);
-	xdx_unmap(test, m);
+	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_CPU_REUSES), on_cpu + 1);
+	KUNIT_EXPECT_EQ(test, again->dma, first);
+	KUNIT_EXPECT_PTR_EQ(test, xdx_expect_region(test, again), r);
+	xdx_unmap(test, again);
 }
 
 struct xdx_large_param {
@@ -701,12 +709,14 @@ static void xdx_test_double_unmap_reported(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	r = xdx_expect_region(test, m);
 	dma = m->dma;
+	/* one CPU: the region waits in its magazine for the next mapping */
+	migrate_disable();
 	xdx_unmap(test, m);
 	dma_unmap_page(ctx->dev, dma, len, DMA_TO_DEVICE);
 	r = xdx_bus_region(dma);
-	KUNIT_EXPECT_TRUE(test, !r || r->orig != virt_to_phys(a));
-
 	m = xdx_map(test, a, len, DMA_TO_DEVICE, 0);
+	migrate_enable();
+	KUNIT_EXPECT_TRUE(test, !r || r->orig != virt_to_phys(a));
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m2 = xdx_map(test, b, len, DMA_TO_DEVICE, 0);
 	KUNIT_ASSERT_NOT_NULL(test, m2);

@@ -54,6 +54,7 @@ static const char * const xdx_stat_names[XDX_NR_STATS] = {
 	[XDX_MAPS]	= "maps",
 	[XDX_HITS]	= "region_maps",
 	[XDX_REUSES]	= "region_reuses",
+	[XDX_CPU_REUSES]	= "region_reuses_on_cpu",
 	[XDX_SPLITS]	= "region_splits",
 	[XDX_MERGES]	= "region_merges",
 	[XDX_BYTES_VIA_REGION]	= "bytes_via_region",
@@ -282,6 +283,7 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 		goto fallback;
 	}
 	memcpy(xdx_region_vaddr(r), phys_to_virt(phys), size);
+	xdx_region_commit(r);
 
 	xdx_count(XDX_HITS, 1);
 	xdx_count(XDX_BYTES_VIA_REGION, size);

@@ -25,6 +25,7 @@ enum xdx_stat {
 	XDX_MAPS,
 	XDX_HITS,
 	XDX_REUSES,
+	XDX_CPU_REUSES,
 	XDX_SPLITS,
 	XDX_MERGES,
 	XDX_BYTES_VIA_REGION,
@@ -77,9 +78,12 @@ enum xdx_class {
  *
  * @lt, @pfn, @maddr, @order and @cls are set once before the region is
  * published and never change.  @list, @mapped, @idle_since are protected
- * by xdx_region_lock.  @orig, @offset, @size, @dir describe the mapping
- * the region serves; they are written under the lock before @mapped is
- * set (xdx_region_get()) and read by the mapping's unmap and syncs.
+ * by xdx_region_lock while the region is on a free list or mapped, and
+ * belong to whoever took it off otherwise (a CPU's magazine, a mapping
+ * taking it from there, an unmap that claimed it).  @orig, @offset,
+ * @size, @dir describe the mapping the region serves; they are written
+ * (xdx_region_get()) before @mapped is set (xdx_region_commit()), which
+ * publishes them, and read by the mapping's unmap and syncs.
  */
 struct xdx_region {
 	struct latch_tree_node lt;	/* in xdx_region_tree, by pfn */
@@ -108,6 +112,7 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 				  enum xdx_stat *why);
 int xdx_region_boot_order(enum xdx_class cls);
 void xdx_region_put(struct xdx_region *r);
+void xdx_region_commit(struct xdx_region *r);
 struct xdx_region *xdx_region_find(phys_addr_t phys);
 struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size);
 unsigned long xdx_region_release_free(void);

@@ -14,7 +14,10 @@
  * Regions live in a latched rbtree keyed by pseudo-physical frame, which
  * unmap and sync search without a lock (RCU), and, while free, on one LIFO
  * list per class and order.  They stay after unmap and are reused: in the
- * steady state a mapping costs a list pop and a copy, no hypercall.  A
+ * steady state a mapping costs a list pop and a copy, no hypercall.  The
+ * smallest sizes are kept per CPU too, in magazines in front of the free
+ * lists (after drivers/iommu/iova.c's rcache), so that a CPU reuses the
+ * regions its own unmaps put back without taking the global lock.  A
  * miss of one size is served without a hypercall from a free region of a
  * larger one when there is one to spare: up to XDX_BORROW_ORDERS larger
  * it is taken whole, beyond that it is split buddy-wise; or from two free
@@ -103,7 +106,15 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
  */
 #define XDX_MERGE_MAX_ORDER	9
 
+/*
+ * Per-CPU magazines: free regions of up to XDX_MAG_MAX_ORDER (32 KiB), at
+ * most cpu_cache (XDX_MAG_SIZE) of each class and order per CPU.
+ */
+#define XDX_MAG_MAX_ORDER	3
+#define XDX_MAG_SIZE		32
+
 static unsigned int xdx_reserve = 2;
+static unsigned int xdx_cpu_cache = 32;
 static unsigned int xdx_atomic_order = 6;
 static unsigned int xdx_idle_secs = 30;
 static unsigned long xdx_max_mb = 256;
@@ -137,8 +148,9 @@ static const struct latch_tree_ops xdx_region_tree_ops = {
 
 /*
  * xdx_region_lock protects the tree's writers, the free lists, the spares
- * and their counts, the byte counts, the wanted sizes and every region's
- * @list, @mapped and @idle_since.  Readers of the tree hold
+ * and their counts, the byte counts, the wanted sizes, and the @list,
+ * @mapped and @idle_since of every region on a free list or mapped (see
+ * struct xdx_region for the others).  Readers of the tree hold
  * rcu_read_lock() and check @mapped under the lock before using what they
  * found.
  */
@@ -152,6 +164,20 @@ static unsigned long xdx_held_bytes;		/* exchanged or being exchanged */
 static unsigned long xdx_held_low_bytes;	/* the part below 4 GiB */
 static LIST_HEAD(xdx_spares);
 static unsigned int xdx_nr_spares;
+
+/*
+ * A CPU's magazines: a LIFO stack of free regions per class and order,
+ * under the CPU's own lock.  A region in a magazine is free, unmapped and
+ * on no free list; the free lists count it in xdx_nr_used.  Only
+ * xdx_mags_drain() touches another CPU's magazines.
+ */
+struct xdx_mag {
+	spinlock_t lock;	/* this struct; taken with interrupts off */
+	unsigned int n[XDX_NR_CLASSES][XDX_MAG_MAX_ORDER + 1];
+	struct xdx_region *r[XDX_NR_CLASSES][XDX_MAG_MAX_ORDER + 1][XDX_MAG_SIZE];
+};
+
+static struct xdx_mag __percpu *xdx_mags;
 
 /*
  * Mapped regions.  Zero means no bus address can be ours, which unmap and
@@ -363,31 +389,34 @@ static unsigned int xdx_give_back(const struct xdx_extent *stack,
 }
 
 /*
- * Mark @r mapped or not.  The counters are the gate of unmap and sync (see
- * include/xen/dma-exchange.h): all mapped regions, and those of class
- * "any", the only ones that may lie above 4 GiB.
+ * Mark @r mapped or not: unmapped under xdx_region_lock (a claim), mapped
+ * by the mapping that took it (xdx_region_commit()), which holds it off
+ * every list.  The release pairs with the acquire in xdx_region_lookup():
+ * a lookup that finds @r mapped sees its mapping.  The counters are the
+ * gate of unmap and sync (see include/xen/dma-exchange.h): all mapped
+ * regions, and those of class "any", the only ones that may lie above
+ * 4 GiB.
  */
 static void xdx_region_set_mapped(struct xdx_region *r, bool mapped)
 {
 	long d = mapped ? 1 : -1;
 
-	lockdep_assert_held(&xdx_region_lock);
 	if (r->mapped == mapped)
 		return;
-	r->mapped = mapped;
+	/* the mapping's fields first: see xdx_region_lookup() */
+	smp_store_release(&r->mapped, mapped);
 	atomic_long_add(d, &xen_dma_exchange_nr_mapped);
 	if (r->cls == XDX_CLASS_ANY)
 		atomic_long_add(d, &xen_dma_exchange_nr_mapped_any);
 }
 
-/* Publish a new region, free or mapped. */
-static void xdx_region_add(struct xdx_region *r, bool mapped)
+/* Publish a new region, free or taken for a mapping. */
+static void xdx_region_add(struct xdx_region *r, bool taken)
 {
 	lockdep_assert_held(&xdx_region_lock);
 	latch_tree_insert(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
-	if (mapped) {
+	if (taken) {
 		xdx_nr_used[r->cls][r->order]++;
-		xdx_region_set_mapped(r, true);
 	} else {
 		r->idle_since = jiffies;
 		list_add(&r->list, &xdx_free[r->cls][r->order]);
@@ -396,17 +425,17 @@ static void xdx_region_add(struct xdx_region *r, bool mapped)
 }
 
 /*
- * After xdx_region_create(): publish @r, mapped or free, or if it could
+ * After xdx_region_create(): publish @r, taken or free, or if it could
  * not be made give back the budget claimed for it.
  */
 static void xdx_region_publish(struct xdx_region *r, enum xdx_class cls,
-			       unsigned int order, bool mapped)
+			       unsigned int order, bool taken)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&xdx_region_lock, flags);
 	if (r)
-		xdx_region_add(r, mapped);
+		xdx_region_add(r, taken);
 	else
 		xdx_unclaim(cls, order);
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
@@ -744,8 +773,219 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
 	}
 }
 
+/* Take the free region @r off its free list: to map it, or for a magazine. */
+static void xdx_region_take(struct xdx_region *r)
+{
+	lockdep_assert_held(&xdx_region_lock);
+	list_del_init(&r->list);
+	xdx_nr_free[r->cls][r->order]--;
+	xdx_nr_used[r->cls][r->order]++;
+}
+
+/* Whether the free region @r has been unused longer than its list's tail. */
+static bool xdx_older_than_tail(const struct xdx_region *r)
+{
+	struct list_head *free = &xdx_free[r->cls][r->order];
+
+	return !list_empty(free) &&
+	       time_before(r->idle_since,
+			   list_last_entry(free, struct xdx_region, list)->idle_since);
+}
+
+/*
+ * Put the taken, unmapped region @r on its free list: at the head, or at
+ * the tail if it has been unused longer than the region there (one from
+ * a drained magazine), so that the tail stays the oldest.
+ */
+static void xdx_region_to_free_list(struct xdx_region *r)
+{
+	struct list_head *free = &xdx_free[r->cls][r->order];
+
+	lockdep_assert_held(&xdx_region_lock);
+	xdx_nr_used[r->cls][r->order]--;
+	if (xdx_older_than_tail(r))
+		list_add_tail(&r->list, free);
+	else
+		list_add(&r->list, free);
+	xdx_nr_free[r->cls][r->order]++;
+}
+
+/*
+ * Put the @n regions of @rs, oldest first, out of a magazine, on their
+ * free lists (@rs is used up): those unused longer than the tail behind
+ * it, newest first so that the oldest ends last; the others at the head,
+ * oldest first so that the newest ends first.
+ */
+static void xdx_mag_spill(struct xdx_region **rs, unsigned int n)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	if (!n)
+		return;
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	for (i = n; i--; ) {
+		if (xdx_older_than_tail(rs[i])) {
+			xdx_region_to_free_list(rs[i]);
+			rs[i] = NULL;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (rs[i])
+			xdx_region_to_free_list(rs[i]);
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+}
+
+/*
+ * The region of @cls and @order last put in this CPU's magazine, if any,
+ * taken without xdx_region_lock.  raw_cpu_ptr(): should the task move to
+ * another CPU, the magazine's lock still makes this correct.
+ */
+static struct xdx_region *xdx_mag_pop(enum xdx_class cls, unsigned int order)
+{
+	struct xdx_region *r = NULL;
+	unsigned long flags;
+	struct xdx_mag *m;
+
+	if (order > XDX_MAG_MAX_ORDER)
+		return NULL;
+	m = raw_cpu_ptr(xdx_mags);
+	spin_lock_irqsave(&m->lock, flags);
+	if (m->n[cls][order])
+		r = m->r[cls][order][--m->n[cls][order]];
+	spin_unlock_irqrestore(&m->lock, flags);
+	return r;
+}
+
+/*
+ * Take up to @max free regions of @cls and @order beyond the reserve off
+ * the head of the free list into @rs, for this CPU's magazine: a CPU that
+ * maps what another CPU unmaps (completions are often all on one) then
+ * takes the global lock once per batch, not once per mapping.
+ *
+ * Return: how many were taken.
+ */
+static unsigned int xdx_take_batch(enum xdx_class cls, unsigned int order,
+				   struct xdx_region **rs, unsigned int max)
+{
+	unsigned int n = 0;
+
+	lockdep_assert_held(&xdx_region_lock);
+	while (n < max && xdx_nr_free[cls][order] > xdx_class_reserve(cls)) {
+		rs[n] = list_first_entry(&xdx_free[cls][order],
+					 struct xdx_region, list);
+		xdx_region_take(rs[n++]);
+	}
+	return n;
+}
+
+/*
+ * Put the @n regions of @rs, all of one class and order, in this CPU's
+ * magazine of their size, the first on top, as far as cpu_cache has room
+ * (the magazine was empty when @rs was taken, unless an unmap on this CPU
+ * or a move to another CPU filled it since); those left over go back to
+ * the free lists.
+ */
+static void xdx_mag_fill(struct xdx_region **rs, unsigned int n)
+{
+	unsigned int size = READ_ONCE(xdx_cpu_cache), *cnt;
+	struct xdx_region **mag;
+	unsigned long flags;
+	struct xdx_mag *m;
+
+	if (!n)
+		return;
+	m = raw_cpu_ptr(xdx_mags);
+	spin_lock_irqsave(&m->lock, flags);
+	cnt = &m->n[rs[0]->cls][rs[0]->order];
+	mag = m->r[rs[0]->cls][rs[0]->order];
+	while (n && *cnt < size)
+		mag[(*cnt)++] = rs[--n];
+	spin_unlock_irqrestore(&m->lock, flags);
+	xdx_mag_spill(rs, n);
+}
+
+/*
+ * Keep the unmapped region @r in this CPU's magazine of its size; if that
+ * is full (cpu_cache), its older regions go to the free lists first, all
+ * but half of cpu_cache.
+ *
+ * Return: false, @r untouched, if its size has no magazine or cpu_cache
+ * is 0.
+ */
+static bool xdx_mag_push(struct xdx_region *r)
+{
+	unsigned int size = READ_ONCE(xdx_cpu_cache), spill = 0, *n;
+	struct xdx_region *old[XDX_MAG_SIZE], **mag;
+	unsigned long flags;
+	struct xdx_mag *m;
+
+	if (!size || r->order > XDX_MAG_MAX_ORDER)
+		return false;
+	m = raw_cpu_ptr(xdx_mags);
+	spin_lock_irqsave(&m->lock, flags);
+	n = &m->n[r->cls][r->order];
+	mag = m->r[r->cls][r->order];
+	if (*n >= size) {
+		spill = *n - size / 2;
+		memcpy(old, mag, spill * sizeof(*mag));
+		memmove(mag, mag + spill, (*n - spill) * sizeof(*mag));
+		*n -= spill;
+	}
+	mag[(*n)++] = r;
+	spin_unlock_irqrestore(&m->lock, flags);
+	xdx_mag_spill(old, spill);
+	return true;
+}
+
+/*
+ * Move every CPU's magazines to the free lists, where give-backs, splits
+ * and merges see them: before a flush, the shrinker and the idle worker
+ * collect free regions, and when cpu_cache is lowered.  A region keeps its
+ * idle time; one unused longer than its list's tail goes behind it.
+ */
+static void xdx_mags_drain(void)
+{
+	struct xdx_region *old[XDX_MAG_SIZE];
+	unsigned int cls, order, n;
+	unsigned long flags;
+	int cpu;
+
+	if (!xdx_mags)		/* xdx_region_init() did not succeed */
+		return;
+	for_each_possible_cpu(cpu) {
+		struct xdx_mag *m = per_cpu_ptr(xdx_mags, cpu);
+
+		for (cls = 0; cls < XDX_NR_CLASSES; cls++) {
+			for (order = 0; order <= XDX_MAG_MAX_ORDER; order++) {
+				spin_lock_irqsave(&m->lock, flags);
+				n = m->n[cls][order];
+				memcpy(old, m->r[cls][order], n * sizeof(*old));
+				m->n[cls][order] = 0;
+				spin_unlock_irqrestore(&m->lock, flags);
+				xdx_mag_spill(old, n);
+			}
+		}
+	}
+}
+
+/* Add the regions in every CPU's magazines, by class and order, to @nr. */
+static void xdx_mags_count(unsigned int nr[XDX_NR_CLASSES][XDX_NR_ORDERS])
+{
+	unsigned int cls, order;
+	int cpu;
+
+	if (!xdx_mags)
+		return;
+	for_each_possible_cpu(cpu)
+		for (cls = 0; cls < XDX_NR_CLASSES; cls++)
+			for (order = 0; order <= XDX_MAG_MAX_ORDER; order++)
+				nr[cls][order] +=
+					READ_ONCE(per_cpu_ptr(xdx_mags, cpu)->n[cls][order]);
+}
+
 /**
- * xdx_region_get() - a mapped region for a mapping of @order in @cls
+ * xdx_region_get() - a region for a mapping of @order in @cls
  * @cls: address class
  * @order: size, as page order
  * @orig: the caller's buffer, which the region will serve
@@ -755,7 +995,10 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
  *	promised at probe time: it has no other way
  * @why: returns the reason when no region can be had
  *
- * A free region of @order is taken if there is one (no hypercall).
+ * The region of @order this CPU's unmaps put back last is taken if there
+ * is one (no hypercall, no global lock), else a free region of @order (no
+ * hypercall), with up to half of cpu_cache more beyond the reserve for
+ * this CPU's magazine.
  * Failing that, one up to XDX_BORROW_ORDERS larger: any free one for a
  * @large mapping or a miss too large to exchange now, one beyond that
  * order's reserve for a miss that could be exchanged now (a hypercall
@@ -767,10 +1010,10 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
  * (XDX_ATOMIC_ORDER_MAX for a @large mapping) and the budget allows.  A
  * miss not served by a split or a merge, served or not, asks the worker
  * for regions of the size; without a region the caller falls back.
- * The mapping is recorded in the region under the lock, before it can be
- * found as mapped.  Never sleeps.
+ * The mapping is recorded in the region, which is not yet mapped: unmap
+ * and sync find it once xdx_region_commit() has marked it.  Never sleeps.
  *
- * Return: the region, marked mapped, or NULL.
+ * Return: the region, taken, or NULL.
  */
 struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 				  phys_addr_t orig, size_t size,
@@ -778,7 +1021,9 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 				  enum xdx_stat *why)
 {
 	unsigned int now = large ? XDX_ATOMIC_ORDER_MAX : READ_ONCE(xdx_atomic_order);
-	struct xdx_region *r;
+	bool on_cpu = xdx_test_aid() == XDX_TEST_NONE && order <= XDX_MAG_MAX_ORDER;
+	struct xdx_region *r, *batch[XDX_MAG_SIZE / 2];
+	unsigned int nr_batch = 0;
 	unsigned long flags;
 	bool low_water;
 
@@ -787,15 +1032,22 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 		*why = XDX_SKIP_DISABLED;
 		return NULL;
 	}
+	r = on_cpu ? xdx_mag_pop(cls, order) : NULL;
+	if (r) {
+		xdx_region_set_mapping(r, orig, size, dir);
+		xdx_count(XDX_REUSES, 1);
+		xdx_count(XDX_CPU_REUSES, 1);
+		return r;
+	}
 	spin_lock_irqsave(&xdx_region_lock, flags);
 	r = xdx_first_free(cls, order, (large || order > now) ? 0 :
 			   xdx_class_reserve(cls));
 	if (r) {
-		list_del_init(&r->list);
-		xdx_nr_free[cls][r->order]--;
-		xdx_nr_used[cls][r->order]++;
+		xdx_region_take(r);
 		xdx_region_set_mapping(r, orig, size, dir);
-		xdx_region_set_mapped(r, true);
+		if (on_cpu)
+			nr_batch = xdx_take_batch(cls, order, batch,
+						  READ_ONCE(xdx_cpu_cache) / 2);
 		low_water = xdx_nr_free[cls][r->order] < xdx_class_reserve(cls) ||
 			    xdx_nr_spares < XDX_NR_ORDERS;
 		if (r->order != order) {	/* borrowed: build the right size */
@@ -803,6 +1055,7 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 			low_water = true;
 		}
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_mag_fill(batch, nr_batch);
 		xdx_count(XDX_REUSES, 1);
 		if (low_water)
 			xdx_kick_refill();
@@ -836,23 +1089,37 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 }
 
 /**
- * xdx_region_put() - put a region on its free list
- * @r: a region from xdx_region_get() or xdx_region_claim()
+ * xdx_region_put() - make a region free again
+ * @r: a region from xdx_region_claim(), or one from xdx_region_get() the
+ *	mapping could not use (not committed)
  *
- * The region goes to the head of its free list: the next mapping of its
- * size reuses it.
+ * The region goes to this CPU's magazine of its size, if it has one, or
+ * to the head of its free list: the next mapping of its size reuses it.
  */
 void xdx_region_put(struct xdx_region *r)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&xdx_region_lock, flags);
-	xdx_region_set_mapped(r, false);
-	xdx_nr_used[r->cls][r->order]--;
 	r->idle_since = jiffies;
-	list_add(&r->list, &xdx_free[r->cls][r->order]);
-	xdx_nr_free[r->cls][r->order]++;
+	if (xdx_mag_push(r))
+		return;
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	xdx_region_to_free_list(r);
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
+}
+
+/**
+ * xdx_region_commit() - make a region's mapping visible
+ * @r: a region from xdx_region_get(), holding the buffer's bytes
+ *
+ * From now on the mapping's unmap and syncs find @r.  Until then a stale
+ * unmap or sync of its address finds nothing: it can neither copy what
+ * the region held before into the new caller's buffer nor free the region
+ * under the mapping path.
+ */
+void xdx_region_commit(struct xdx_region *r)
+{
+	xdx_region_set_mapped(r, true);
 }
 
 /*
@@ -873,7 +1140,8 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
 	if (n) {
 		r = container_of(n, struct xdx_region, lt);
 		spin_lock_irqsave(&xdx_region_lock, flags);
-		if (!r->mapped) {
+		/* pairs with xdx_region_set_mapped(): the mapping's fields */
+		if (!smp_load_acquire(&r->mapped)) {
 			r = NULL;
 		} else if (unmap_size) {
 			if (phys == PFN_PHYS(r->pfn) + r->offset &&
@@ -968,6 +1236,7 @@ unsigned long xdx_region_release_free(void)
 	unsigned long flags, pages;
 	LIST_HEAD(dead);
 
+	xdx_mags_drain();
 	spin_lock_irqsave(&xdx_region_lock, flags);
 	xdx_collect_free(&dead, true, jiffies, ULONG_MAX, -1, -1);
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
@@ -1006,11 +1275,14 @@ static void xdx_fill_spares(void)
  * region beyond its order's reserve, unused for XDX_SHRINK_IDLE, if there
  * is one (no hypercall; two regions of @order, which may be one more than
  * wanted), else merge two such buddies of the order below (no hypercall),
- * else exchange one.
+ * else exchange one.  If the budget blocks, free regions of other sizes
+ * unused for XDX_SHRINK_IDLE are given back to make room, with those in
+ * the CPUs' magazines if *@drained is false (it is set: once a pass).
  *
  * Return: the number of free regions of @order made, 0 if none could be.
  */
-static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order)
+static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order,
+				     bool *drained)
 {
 	struct xdx_region *r;
 	enum xdx_stat why;
@@ -1028,14 +1300,22 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order)
 		return 1;
 	}
 	if (!xdx_claim(cls, order)) {
+		bool low_full;
+
+		/* what the CPUs keep may go too: drained once a pass */
+		if (!*drained) {
+			spin_unlock_irqrestore(&xdx_region_lock, flags);
+			xdx_mags_drain();
+			*drained = true;
+			spin_lock_irqsave(&xdx_region_lock, flags);
+		}
 		/*
 		 * Make room, once, from free regions of other sizes: of this
 		 * class if the low budget is what blocks, of any otherwise.
 		 */
-		bool low_full = cls == XDX_CLASS_LOW &&
-			xdx_held_low_bytes + (PAGE_SIZE << order) >
-			READ_ONCE(xdx_low_budget_mb) << 20;
-
+		low_full = cls == XDX_CLASS_LOW &&
+			   xdx_held_low_bytes + (PAGE_SIZE << order) >
+			   READ_ONCE(xdx_low_budget_mb) << 20;
 		xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE,
 				 1UL << order,
 				 low_full ? (int)cls : -1, XDX_KIND(cls, order));
@@ -1065,6 +1345,7 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order)
  */
 static void xdx_region_refill(struct work_struct *work)
 {
+	bool drained = false;
 	int cls, order;
 
 	if (!xen_dma_exchange_enabled())
@@ -1082,7 +1363,8 @@ static void xdx_region_refill(struct work_struct *work)
 			spin_unlock_irqrestore(&xdx_region_lock, flags);
 
 			while (have < target) {
-				unsigned int made = xdx_region_build(cls, order);
+				unsigned int made = xdx_region_build(cls, order,
+								     &drained);
 
 				if (!made)
 					break;
@@ -1101,6 +1383,7 @@ static void xdx_region_idle(struct work_struct *work)
 	LIST_HEAD(dead);
 
 	if (secs) {
+		xdx_mags_drain();
 		spin_lock_irqsave(&xdx_region_lock, flags);
 		xdx_collect_free(&dead, false, jiffies - secs * HZ, ULONG_MAX,
 				 -1, -1);
@@ -1114,15 +1397,19 @@ static void xdx_region_idle(struct work_struct *work)
 static unsigned long xdx_shrink_count(struct shrinker *s,
 				      struct shrink_control *sc)
 {
+	unsigned int nfree[XDX_NR_CLASSES][XDX_NR_ORDERS] = {};
 	unsigned long flags, pages = 0;
 	int cls, order;
 
+	xdx_mags_count(nfree);		/* drained before a scan */
 	spin_lock_irqsave(&xdx_region_lock, flags);
 	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
-		for (order = 0; order <= XDX_MAX_ORDER; order++)
-			if (xdx_nr_free[cls][order] > xdx_class_reserve(cls))
-				pages += (unsigned long)(xdx_nr_free[cls][order] -
+		for (order = 0; order <= XDX_MAX_ORDER; order++) {
+			nfree[cls][order] += xdx_nr_free[cls][order];
+			if (nfree[cls][order] > xdx_class_reserve(cls))
+				pages += (unsigned long)(nfree[cls][order] -
 					 xdx_class_reserve(cls)) << order;
+		}
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
 	return pages ?: SHRINK_EMPTY;
 }
@@ -1133,6 +1420,7 @@ static unsigned long xdx_shrink_scan(struct shrinker *s,
 	unsigned long flags, pages;
 	LIST_HEAD(dead);
 
+	xdx_mags_drain();
 	spin_lock_irqsave(&xdx_region_lock, flags);
 	xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE, sc->nr_to_scan,
 			 -1, -1);
@@ -1166,6 +1454,7 @@ void xdx_region_held(unsigned long *total, unsigned long *low,
  */
 void xdx_region_show(struct seq_file *m)
 {
+	unsigned int oncpu[XDX_NR_CLASSES][XDX_NR_ORDERS] = {};
 	unsigned int nfree[XDX_NR_CLASSES][XDX_NR_ORDERS];
 	unsigned int nused[XDX_NR_CLASSES][XDX_NR_ORDERS];
 	unsigned long flags;
@@ -1175,14 +1464,20 @@ void xdx_region_show(struct seq_file *m)
 	memcpy(nfree, xdx_nr_free, sizeof(nfree));
 	memcpy(nused, xdx_nr_used, sizeof(nused));
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
-	seq_puts(m, "class order kib free in_use\n");
+	xdx_mags_count(oncpu);
+	seq_puts(m, "class order kib free in_use on_cpus\n");
 	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
-		for (order = 0; order <= XDX_MAX_ORDER; order++)
+		for (order = 0; order <= XDX_MAX_ORDER; order++) {
+			/* the free lists count regions on CPUs as taken */
+			unsigned int c = min(oncpu[cls][order], nused[cls][order]);
+
 			if (nfree[cls][order] || nused[cls][order])
-				seq_printf(m, "%s %d %lu %u %u\n",
+				seq_printf(m, "%s %d %lu %u %u %u\n",
 					   xdx_class_names[cls], order,
 					   (PAGE_SIZE << order) >> 10,
-					   nfree[cls][order], nused[cls][order]);
+					   nfree[cls][order] + c,
+					   nused[cls][order] - c, c);
+		}
 }
 #endif
 
@@ -1192,18 +1487,26 @@ void xdx_region_show(struct seq_file *m)
  * Runs before devices probe, in process context: the reserve's exchanges,
  * large ones included, happen here and not in a mapping call.
  *
- * Return: 0, or -ENOMEM if the shrinker cannot be registered.
+ * Return: 0, or -ENOMEM if the magazines or the shrinker cannot be set up.
  */
 int __init xdx_region_init(void)
 {
-	int cls, order;
+	int cls, order, cpu;
 
 	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
 		for (order = 0; order <= XDX_MAX_ORDER; order++)
 			INIT_LIST_HEAD(&xdx_free[cls][order]);
-	xdx_shrinker = shrinker_alloc(0, "xen-dma-exchange");
-	if (!xdx_shrinker)
+	xdx_mags = alloc_percpu(struct xdx_mag);
+	if (!xdx_mags)
 		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(xdx_mags, cpu)->lock);
+	xdx_shrinker = shrinker_alloc(0, "xen-dma-exchange");
+	if (!xdx_shrinker) {
+		free_percpu(xdx_mags);
+		xdx_mags = NULL;
+		return -ENOMEM;
+	}
 	xdx_shrinker->count_objects = xdx_shrink_count;
 	xdx_shrinker->scan_objects = xdx_shrink_scan;
 	xdx_shrinker->seeks = DEFAULT_SEEKS;
@@ -1250,6 +1553,25 @@ static const struct kernel_param_ops xdx_reserve_ops = {
 	.get = param_get_uint,
 };
 
+/*
+ * Lowered, the magazines go to the free lists (a return racing with the
+ * change may still refill one up to the old size, until the next drain).
+ */
+static int xdx_set_cache(const char *val, const struct kernel_param *kp)
+{
+	unsigned int old = READ_ONCE(xdx_cpu_cache);
+	int ret = xdx_set_uint_max(val, kp, XDX_MAG_SIZE);
+
+	if (!ret && READ_ONCE(xdx_cpu_cache) < old)
+		xdx_mags_drain();
+	return ret;
+}
+
+static const struct kernel_param_ops xdx_cache_ops = {
+	.set = xdx_set_cache,
+	.get = param_get_uint,
+};
+
 static int xdx_set_order(const char *val, const struct kernel_param *kp)
 {
 	return xdx_set_uint_max(val, kp, XDX_ATOMIC_ORDER_MAX);
@@ -1288,6 +1610,8 @@ static const struct kernel_param_ops xdx_mb_ops = {
 
 module_param_cb(reserve, &xdx_reserve_ops, &xdx_reserve, 0644);
 MODULE_PARM_DESC(reserve, "Free regions below 4 GiB kept of every order 0-10 (default 2, at most 16)");
+module_param_cb(cpu_cache, &xdx_cache_ops, &xdx_cpu_cache, 0644);
+MODULE_PARM_DESC(cpu_cache, "Free regions of each size up to 32 KiB kept per CPU for its next mappings (0-32, default 32; 0 = none)");
 module_param_cb(atomic_order, &xdx_order_ops, &xdx_atomic_order, 0644);
 MODULE_PARM_DESC(atomic_order, "Largest exchange made inside a mapping call, as page order, for sizes not promised at probe (0-9, default 6)");
 module_param_cb(idle_secs, &xdx_secs_ops, &xdx_idle_secs, 0644);

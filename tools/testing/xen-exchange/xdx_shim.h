@@ -100,11 +100,17 @@ static inline void *kzalloc(size_t n, gfp_t gfp)
 #define kfree(p)		free(p)
 #define kfree_rcu(p, f)		free(p)		/* no reader outlives a call here */
 
-/* ---- locks, RCU, atomics, per-CPU (one CPU) ---- */
-typedef struct { int held; } spinlock_t;
+/*
+ * ---- locks, RCU, atomics, per-CPU ----
+ * Static per-CPU variables (the statistics) have one CPU; alloc_percpu()
+ * memory has XDX_SIM_CPUS, and xdx_sim_cpu is the one the code runs on.
+ * Every lock counts how often it was taken.
+ */
+typedef struct { int held; unsigned long taken; } spinlock_t;
 void xdx_lock_bug(const char *what);
 #define DEFINE_SPINLOCK(x)	spinlock_t x = { 0 }
-#define spin_lock_irqsave(l, f)	do { (f) = 0; if ((l)->held++) xdx_lock_bug("recursive"); } while (0)
+#define spin_lock_init(l)	(*(l) = (spinlock_t){ 0 })
+#define spin_lock_irqsave(l, f)	do { (f) = 0; (l)->taken++; if ((l)->held++) xdx_lock_bug("recursive"); } while (0)
 #define spin_unlock_irqrestore(l, f) do { (void)(f); if (!(l)->held--) xdx_lock_bug("unbalanced"); } while (0)
 #define lockdep_assert_held(l)	do { if (!(l)->held) xdx_lock_bug("not held"); } while (0)
 
@@ -128,8 +134,23 @@ typedef struct { unsigned int seqcount; } seqcount_latch_t;
 
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name
 #define this_cpu_add(var, v)		((var) += (v))
-#define per_cpu(var, cpu)		(*((void)(cpu), &(var)))
-#define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < 1; (cpu)++)
+/* CPU 0's is the variable; the others' read as 0 and take no writes */
+#define per_cpu(var, cpu)		(*((cpu) ? (__typeof__(&(var)))xdx_pcpu_zero() : &(var)))
+static inline void *xdx_pcpu_zero(void)
+{
+	static unsigned long long z[4];
+
+	memset(z, 0, sizeof(z));
+	return z;
+}
+#define XDX_SIM_CPUS			2
+extern int xdx_sim_cpu;
+#define __percpu
+#define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < XDX_SIM_CPUS; (cpu)++)
+#define alloc_percpu(type)		((type *)calloc(XDX_SIM_CPUS, sizeof(type)))
+#define free_percpu(p)			free(p)
+#define per_cpu_ptr(p, cpu)		((p) + (cpu))
+#define raw_cpu_ptr(p)			((p) + xdx_sim_cpu)
 
 /* The kernel's own latched rbtree, over tools/lib/rbtree.c. */
 #include XDX_RBTREE_LATCH
@@ -138,6 +159,7 @@ typedef struct { unsigned int seqcount; } seqcount_latch_t;
 #define HZ			1000
 extern unsigned long jiffies;
 #define time_after(a, b)	((long)((b) - (a)) < 0)
+#define time_before(a, b)	time_after(b, a)
 
 struct work_struct {
 	void (*func)(struct work_struct *work);

@@ -31,6 +31,7 @@ const struct dma_map_ops *dma_ops = &xen_swiotlb_dma_ops;
 int xdx_verbose;
 int xdx_fail_kzalloc;
 int xdx_rcu_depth;
+int xdx_sim_cpu;
 unsigned long xdx_dev_errs;
 struct shrinker *xdx_shrinker_registered;
 struct bus_type pci_bus_type;

@@ -360,9 +360,28 @@ static void check_books(const char *where)
 	unsigned long spares = 0;
 	unsigned long nfree[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	unsigned long nused[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
+	unsigned long oncpu[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	struct xdx_region *r;
 	struct rb_node *n;
-	int bad = 0, cls, order;
+	int bad = 0, cls, order, cpu;
+	unsigned int i;
+
+	/* a region in a magazine: free, on no list, in the tree, in its slot */
+	for_each_possible_cpu(cpu) {
+		struct xdx_mag *m = per_cpu_ptr(xdx_mags, cpu);
+
+		bad |= m->lock.held;
+		for (cls = 0; cls < XDX_NR_CLASSES; cls++)
+			for (order = 0; order <= XDX_MAG_MAX_ORDER; order++)
+				for (i = 0; i < m->n[cls][order]; i++) {
+					r = m->r[cls][order][i];
+					bad |= r->mapped || !list_empty(&r->list) ||
+					       r->cls != cls || r->order != order ||
+					       latch_tree_find(&r->pfn, &xdx_region_tree,
+							       &xdx_region_tree_ops) != &r->lt;
+					oncpu[cls][order]++;
+				}
+	}
 
 	for (r = first_region(); r; r = next_region(r), n0++) {
 		unsigned long bytes = PAGE_SIZE << r->order, i;
@@ -400,9 +419,9 @@ static void check_books(const char *where)
 			if (xdx_free[cls][order].next)
 				list_for_each(p, &xdx_free[cls][order])
 					len++;
-			bad |= len != nfree[cls][order] ||
-			       xdx_nr_free[cls][order] != nfree[cls][order] ||
-			       xdx_nr_used[cls][order] != nused[cls][order];
+			bad |= len + oncpu[cls][order] != nfree[cls][order] ||
+			       xdx_nr_free[cls][order] != len ||
+			       xdx_nr_used[cls][order] != nused[cls][order] + oncpu[cls][order];
 		}
 	if (bad || n0 != n1 || sum != xdx_held_bytes || low != xdx_held_low_bytes ||
 	    xdx_held_bytes > xdx_max_mb << 20 || xdx_held_low_bytes > xdx_low_budget_mb << 20 ||
@@ -442,6 +461,8 @@ static void setup_low(unsigned int reserve, unsigned long low_frames)
 	xdx_verify = false;
 	xdx_max_order = XDX_MAX_ORDER;
 	xdx_reserve = reserve;
+	xdx_cpu_cache = 0;			/* no magazines: see cpu_cache_* */
+	xdx_sim_cpu = 0;
 	xdx_atomic_order = 3;
 	xdx_idle_secs = 30;
 	xdx_max_mb = 64;
@@ -485,6 +506,8 @@ static void teardown(void)
 	}
 	free(xdx_shrinker);
 	xdx_shrinker = NULL;
+	free_percpu(xdx_mags);
+	xdx_mags = NULL;
 }
 
 /* ---- unit tests ---- */
@@ -1019,6 +1042,180 @@ static bool free_buddies(enum xdx_class cls, unsigned int order)
  * back as one, in one hypercall: a split region's parts, once all are
  * free.  A part still mapped keeps the others apart.
  */
+static unsigned int mag_n(int cpu, enum xdx_class cls, unsigned int order)
+{
+	return per_cpu_ptr(xdx_mags, cpu)->n[cls][order];
+}
+
+/*
+ * Per-CPU magazines: an unmap keeps a small region on its CPU, whose next
+ * mapping of that size reuses it without xdx_region_lock (the unmap takes
+ * it once, to claim); the other CPU does not see it; a full magazine
+ * moves its older regions to the free lists; a miss in an empty one
+ * takes a batch for it; a give-back drains every CPU's magazines first.
+ */
+static void test_cpu_cache_reuses_without_global_lock(void)
+{
+	struct shrink_control sc = { 0 };
+	struct xdx_region *r, *rs[6];
+	struct shrinker *sh;
+	unsigned long taken, free0, returned;
+	dma_addr_t d[6], e, rmap[32];
+	unsigned int i;
+
+	setup(2);
+	sh = xdx_shrinker_registered;
+	xdx_cpu_cache = 4;
+	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_TO_DEVICE);
+	r = region_of(d[0]);
+	free0 = nr_free(XDX_CLASS_LOW, 0);
+	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(r && nr_free(XDX_CLASS_LOW, 0) == free0 && mag_n(0, XDX_CLASS_LOW, 0) == 1);
+	check_books("kept on the CPU");
+
+	taken = xdx_region_lock.taken;
+	e = map(&dev32, BUF(1) + 5, 100, DMA_FROM_DEVICE);
+	CHECK(last_path == P_REGION && region_of(e) == r && st(XDX_CPU_REUSES) == 1 &&
+	      st(XDX_REUSES) == 2 && xdx_region_lock.taken == taken);
+	CHECK(dev_sees(&dev32, e, cpu(BUF(1) + 5), 100));	/* pre-filled */
+	unmap(&dev32, e, 100, DMA_FROM_DEVICE);
+	CHECK(xdx_region_lock.taken == taken + 1 && mag_n(0, XDX_CLASS_LOW, 0) == 1);
+
+	/* the other CPU maps from the free lists */
+	xdx_sim_cpu = 1;
+	e = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && region_of(e) != r && st(XDX_CPU_REUSES) == 1);
+	unmap(&dev32, e, PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(mag_n(1, XDX_CLASS_LOW, 0) == 1 && mag_n(0, XDX_CLASS_LOW, 0) == 1);
+
+	/* six unmaps into a magazine of four: two spill, the oldest last */
+	xdx_sim_cpu = 0;
+	for (i = 0; i < 6; i++) {
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+		rs[i] = region_of(d[i]);
+	}
+	CHECK(rs[0] == r && st(XDX_CPU_REUSES) == 2 && mag_n(0, XDX_CLASS_LOW, 0) == 0);
+	free0 = nr_free(XDX_CLASS_LOW, 0);
+	for (i = 0; i < 6; i++) {
+		unmap(&dev32, d[i], PAGE_SIZE, DMA_TO_DEVICE);
+		if (i == 4)		/* full: all but 2 spilled first */
+			CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 3 &&
+			      nr_free(XDX_CLASS_LOW, 0) == free0 + 2);
+	}
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 4 && nr_free(XDX_CLASS_LOW, 0) == free0 + 2 &&
+	      free_at(XDX_CLASS_LOW, 0, 0) == rs[1] && free_at(XDX_CLASS_LOW, 0, 1) == rs[0]);
+	e = map(&dev32, BUF(7), PAGE_SIZE, DMA_TO_DEVICE);	/* the last in */
+	CHECK(region_of(e) == rs[5] && st(XDX_CPU_REUSES) == 3);
+	unmap(&dev32, e, PAGE_SIZE, DMA_TO_DEVICE);
+	check_books("magazines");
+
+	/* the idle worker gives back what both CPUs kept, beyond the reserve */
+	jiffies += 31 * HZ;
+	xdx_run_work(&xdx_idle_work.work);
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 0 && mag_n(1, XDX_CLASS_LOW, 0) == 0 &&
+	      nr_free(XDX_CLASS_LOW, 0) == 2);
+
+	/*
+	 * the shrinker counts what a CPU keeps and takes it: four order-0
+	 * regions on CPU 0, none on the free lists, two beyond the reserve
+	 */
+	for (i = 0; i < 4; i++)
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+	for (i = 0; i < 4; i++)
+		unmap(&dev32, d[i], PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 4 && nr_free(XDX_CLASS_LOW, 0) == 0);
+	jiffies += HZ;
+	returned = sim.frames_returned;
+	sc.nr_to_scan = 2;
+	CHECK(sh->count_objects(sh, &sc) == 2 && sh->scan_objects(sh, &sc) == 2);
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 0 && nr_free(XDX_CLASS_LOW, 0) == 2 &&
+	      sim.frames_returned == returned + 2);
+	check_books("shrunk");
+
+	/*
+	 * a miss in the magazine takes, with the region it maps, a batch of
+	 * half cpu_cache beyond the reserve: four free, none reserved
+	 */
+	xdx_cpu_cache = 0;
+	for (i = 0; i < 4; i++)
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+	for (i = 0; i < 4; i++)
+		unmap(&dev32, d[i], PAGE_SIZE, DMA_TO_DEVICE);
+	xdx_cpu_cache = 4;
+	xdx_reserve = 0;
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 4 && mag_n(0, XDX_CLASS_LOW, 0) == 0);
+	r = free_at(XDX_CLASS_LOW, 0, 1);	/* the first of the batch */
+	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 1 && mag_n(0, XDX_CLASS_LOW, 0) == 2);
+	taken = xdx_region_lock.taken;
+	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(region_of(d[1]) == r && xdx_region_lock.taken == taken &&
+	      mag_n(0, XDX_CLASS_LOW, 0) == 1);
+	check_books("batch");
+	xdx_reserve = 2;
+	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
+
+	/* a flush gives back everything, the CPUs' too */
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 3);
+	xdx_region_release_free();
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 0 && !first_region() &&
+	      sim.frames_returned == sim.frames_exchanged);
+
+	/*
+	 * the worker, blocked by the budget, takes what the CPUs keep too:
+	 * 32 order-3 regions fill a 1 MiB low budget and wait in CPU 0's
+	 * magazine; an order-4 want drains them, then merges or trims
+	 */
+	xdx_cpu_cache = 32;
+	xdx_low_budget_mb = 1;
+	xdx_reserve = 0;
+	for (i = 0; i < 32; i++)
+		rmap[i] = map(&dev32, BUF(i), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	for (i = 0; i < 32; i++)
+		unmap(&dev32, rmap[i], 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(mag_n(0, XDX_CLASS_LOW, 3) == 32 && nr_free(XDX_CLASS_LOW, 3) == 0 &&
+	      xdx_held_low_bytes == SZ_1M);
+	jiffies += HZ;
+	refill_want(XDX_CLASS_LOW, 4, 1);
+	CHECK(nr_free(XDX_CLASS_LOW, 4) == 1 && mag_n(0, XDX_CLASS_LOW, 3) == 0 &&
+	      xdx_held_low_bytes <= SZ_1M);
+	check_books("budget drained the magazines");
+	xdx_region_release_free();
+	xdx_low_budget_mb = 32;
+	xdx_reserve = 2;
+
+	/*
+	 * lowered to 0: the magazines go to the free lists at once, regions
+	 * unused longer than the list's tail behind it, the oldest last
+	 * (CPU 1's two, drained after CPU 0's newer one)
+	 */
+	xdx_sim_cpu = 1;
+	d[0] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
+	d[1] = map(&dev32, BUF(3), PAGE_SIZE, DMA_TO_DEVICE);
+	r = region_of(d[0]);
+	rs[1] = region_of(d[1]);
+	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
+	jiffies += HZ;
+	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
+	jiffies += 2 * HZ;
+	xdx_sim_cpu = 0;
+	e = map(&dev32, BUF(2), PAGE_SIZE, DMA_TO_DEVICE);
+	rs[0] = region_of(e);
+	unmap(&dev32, e, PAGE_SIZE, DMA_TO_DEVICE);
+	free0 = nr_free(XDX_CLASS_LOW, 0);
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 1 && mag_n(1, XDX_CLASS_LOW, 0) == 2 &&
+	      __param_cpu_cache.ops->set("0", &__param_cpu_cache) == 0 &&
+	      mag_n(0, XDX_CLASS_LOW, 0) == 0 && mag_n(1, XDX_CLASS_LOW, 0) == 0 &&
+	      nr_free(XDX_CLASS_LOW, 0) == free0 + 3 && free_at(XDX_CLASS_LOW, 0, 0) == rs[0] &&
+	      free_at(XDX_CLASS_LOW, 0, free0 + 1) == rs[1] &&
+	      free_at(XDX_CLASS_LOW, 0, free0 + 2) == r);
+	e = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, e, PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 0 && nr_free(XDX_CLASS_LOW, 0) >= 1);
+	teardown();
+}
+
 /*
  * An order-3 region exchanged by the worker, then split by it twice (a
  * second apart, so idle): into 2 and 2, and the upper 2 into 0, 0 and 1.
@@ -1589,6 +1786,42 @@ static void test_idle_worker_releases_beyond_reserve(void)
 	teardown();
 }
 
+/*
+ * A region taken for a mapping is invisible to unmap and sync until the
+ * mapping path commits it, after the copy in: a stale unmap of its
+ * address (a driver bug) finds nothing, so it can neither copy the
+ * region's old bytes into the new caller's buffer nor free the region
+ * under the mapping path, which gives it back itself if it cannot use it.
+ */
+static void test_region_invisible_until_committed(void)
+{
+	enum xdx_stat why;
+	struct xdx_region *r;
+	unsigned int cache;
+
+	for (cache = 4; cache < 8 && !case_failed; cache -= 4) {	/* 4, then 0 */
+		setup(2);
+		xdx_cpu_cache = cache;
+		r = xdx_region_get(XDX_CLASS_LOW, 0, BUF(0), PAGE_SIZE, DMA_TO_DEVICE,
+				   false, &why);
+		CHECK(r && !r->mapped && !xdx_region_find(PFN_PHYS(r->pfn)) &&
+		      !xdx_region_claim(PFN_PHYS(r->pfn), PAGE_SIZE) &&
+		      atomic_long_read(&xen_dma_exchange_nr_mapped) == 0);
+		xdx_region_put(r);		/* the mapping could not use it */
+		check_books("not committed");
+		r = xdx_region_get(XDX_CLASS_LOW, 0, BUF(0), PAGE_SIZE, DMA_TO_DEVICE,
+				   false, &why);	/* from the magazine, with 4 */
+		CHECK(r && !r->mapped && !xdx_region_find(PFN_PHYS(r->pfn)) &&
+		      st(XDX_CPU_REUSES) == (cache ? 1 : 0));
+		xdx_region_commit(r);
+		CHECK(r->mapped && atomic_long_read(&xen_dma_exchange_nr_mapped) == 1 &&
+		      xdx_region_claim(PFN_PHYS(r->pfn), PAGE_SIZE) == r && !r->mapped);
+		xdx_region_put(r);
+		check_books("committed, claimed, put");
+		teardown();
+	}
+}
+
 static void test_double_unmap_does_nothing(void)
 {
 	static unsigned char wrote[PAGE_SIZE], after[PAGE_SIZE];
@@ -1793,6 +2026,7 @@ static void test_verify_mode_checks_m2p(void)
 
 	setup(0);
 	xdx_verify = true;
+	xdx_cpu_cache = 4;		/* the unmap keeps the region on the CPU */
 	dma = map(&dev32, BUF(17), 2 * PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(last_path == P_REGION && st(XDX_VERIFIED) == 1 && st(XDX_VERIFY_FAILED) == 0);
 	unmap(&dev32, dma, 2 * PAGE_SIZE, DMA_TO_DEVICE);
@@ -1800,7 +2034,8 @@ static void test_verify_mode_checks_m2p(void)
 	sim.m2p[bfn] = 999;			/* Xen's table disagrees */
 	dma = map(&dev32, BUF(17), 2 * PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(last_path == P_POOL && st(XDX_VERIFY_FAILED) == 1 && st(XDX_SKIP_LIMIT) == 1);
-	CHECK(atomic_long_read(&xen_dma_exchange_nr_mapped) == 0 && nr_free(XDX_CLASS_LOW, 1) == 1);
+	CHECK(atomic_long_read(&xen_dma_exchange_nr_mapped) == 0 &&
+	      mag_n(0, XDX_CLASS_LOW, 1) == 1);	/* back on the CPU, unmapped */
 	unmap(&dev32, dma, 2 * PAGE_SIZE, DMA_TO_DEVICE);
 	sim.m2p[bfn] = region_of(PFN_PHYS(bfn - 1)) ? 0 : 0;
 	sim.m2p[bfn] = first_region()->pfn + 1;
@@ -1826,6 +2061,9 @@ static void test_params_reject_bad_values(void)
 	CHECK(__param_reserve.ops->set("3", &__param_reserve) == 0 && xdx_reserve == 3);
 	CHECK(xdx_refill_work.pending);
 	CHECK(__param_idle_secs.ops->set("3601", &__param_idle_secs) == -EINVAL);
+	CHECK(__param_cpu_cache.ops->set("33", &__param_cpu_cache) == -EINVAL &&
+	      __param_cpu_cache.ops->set("x", &__param_cpu_cache) == -EINVAL && xdx_cpu_cache == 0);
+	CHECK(__param_cpu_cache.ops->set("32", &__param_cpu_cache) == 0 && xdx_cpu_cache == 32);
 	CHECK(__param_max_cached_mb.ops->set("16777217", &__param_max_cached_mb) == -EINVAL);
 	CHECK(__param_max_cached_mb.ops->set("12x", &__param_max_cached_mb) == -EINVAL);
 	CHECK(__param_low_budget_mb.ops->set("16", &__param_low_budget_mb) == 0 &&
@@ -1849,7 +2087,7 @@ static void test_debugfs_stats_regions_dev_limit(void)
 	CHECK(strstr(m.buf, "region_bytes 16384\n"));
 	m.count = 0;
 	CHECK(xdx_regions_fops.open(NULL, &f) == 0 && f.show(&m, NULL) == 0);
-	CHECK(strstr(m.buf, "low 2 16 0 1\n") != NULL);
+	CHECK(strstr(m.buf, "class order kib free in_use on_cpus\nlow 2 16 0 1 0\n") != NULL);
 	CHECK(xdx_stats_write(NULL, "1", 1, NULL) == -EINVAL);
 	CHECK(xdx_stats_write(NULL, "0", 1, NULL) == 1 && st(XDX_HITS) == 0 && st(XDX_MAPS) == 0);
 	CHECK(xdx_dev_limit_write(NULL, "dev64 30", 8, NULL) == 8 &&
@@ -1857,7 +2095,11 @@ static void test_debugfs_stats_regions_dev_limit(void)
 	CHECK(xdx_dev_limit_write(NULL, "dev64 0", 7, NULL) == 7 && dev64.bus_dma_limit == 0);
 	CHECK(xdx_dev_limit_write(NULL, "nodev 30", 8, NULL) == -ENODEV);
 	CHECK(xdx_dev_limit_write(NULL, "dev64 5", 7, NULL) == -EINVAL);
+	xdx_cpu_cache = 4;			/* unmapped into this CPU's magazine */
 	unmap(&dev32, dma, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	m.count = 0;
+	CHECK(xdx_regions_fops.open(NULL, &f) == 0 && f.show(&m, NULL) == 0);
+	CHECK(strstr(m.buf, "low 2 16 1 0 1\n") != NULL);
 	teardown();
 }
 
@@ -1904,12 +2146,15 @@ static void test_random_model(void)
 	srand(model_seed);
 	xdx_max_mb = 12;			/* the reserve alone is 8 MiB low */
 	xdx_low_budget_mb = 10;
+	xdx_cpu_cache = 8;
 	for (s = 0; s < NR_SLOTS; s += 5)
 		sim_make_contiguous(PHYS_PFN(BUF(s)), SLOT_PAGES);
 	memcpy(p2m, sim.p2m, sizeof(p2m));
 	for (it = 0; it < model_iters && !case_failed; it++) {
 		unsigned int op = rand() % 100;
 		struct live *l = &live[s = rand() % NR_SLOTS];
+
+		xdx_sim_cpu = rand() % XDX_SIM_CPUS;	/* each call on either CPU */
 
 		if (op < 30 && !l->used) {
 			/* map: sizes biased to whole orders, random offsets */
@@ -2018,6 +2263,8 @@ static void test_random_model(void)
 			sim.fail_create = rand() % 4 == 0;
 			fail_xen_dma_exchange.every = rand() % 3 ? 0 : 2 + rand() % 8;
 			sim.fail_alloc = rand() % 8 == 0;
+			if (rand() % 8 == 0)		/* magazines resized, or none */
+				xdx_cpu_cache = (unsigned int[]){ 0, 1, 4, 8, 32 }[rand() % 5];
 		}
 		if (it % 16 == 0)
 			check_books("model");
@@ -2044,14 +2291,14 @@ static void test_random_model(void)
 	check_books("model end");
 	CHECK(!memcmp(p2m, sim.p2m, sizeof(p2m)) && caller_frames_changed == 0);
 	CHECK(paths[P_DIRECT] && paths[P_REGION] && paths[P_POOL]);
-	CHECK(st(XDX_REUSES) && st(XDX_SPLITS) && st(XDX_FAIL_INJECTED) && st(XDX_FAIL_HYPERVISOR) &&
+	CHECK(st(XDX_REUSES) && st(XDX_CPU_REUSES) && st(XDX_SPLITS) && st(XDX_FAIL_INJECTED) && st(XDX_FAIL_HYPERVISOR) &&
 	      st(XDX_SKIP_ATOMIC) && st(XDX_RELEASES) && st(XDX_SKIP_BUDGET));
 	printf("# model: %lu iterations, seed %u: direct %lu region %lu pool %lu error %lu, %lu bytes mapped\n",
 	       it, model_seed, paths[P_DIRECT], paths[P_REGION], paths[P_POOL], paths[P_ERROR], bytes);
-	printf("# model: exchanges %llu reuses %llu splits %llu merges %llu"
+	printf("# model: exchanges %llu reuses %llu (on a CPU %llu) splits %llu merges %llu"
 	       " releases %llu injected %llu hv-failed %llu nomem %llu budget %llu atomic %llu bad_unmaps %llu, max held %lu KiB\n",
 	       (unsigned long long)st(XDX_EXCHANGES), (unsigned long long)st(XDX_REUSES),
-	       (unsigned long long)st(XDX_SPLITS), (unsigned long long)st(XDX_MERGES),
+	       (unsigned long long)st(XDX_CPU_REUSES), (unsigned long long)st(XDX_SPLITS), (unsigned long long)st(XDX_MERGES),
 	       (unsigned long long)st(XDX_RELEASES), (unsigned long long)st(XDX_FAIL_INJECTED),
 	       (unsigned long long)st(XDX_FAIL_HYPERVISOR), (unsigned long long)st(XDX_FAIL_NOMEM),
 	       (unsigned long long)st(XDX_SKIP_BUDGET), (unsigned long long)st(XDX_SKIP_ATOMIC),
@@ -2064,6 +2311,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "unmap_copies_back_only_from_device", test_unmap_copies_back_only_from_device },
 	{ "partial_syncs_copy_exactly_the_range", test_partial_syncs_copy_exactly_the_range },
 	{ "second_mapping_reuses_region", test_second_mapping_reuses_region },
+	{ "cpu_cache_reuses_without_global_lock", test_cpu_cache_reuses_without_global_lock },
 	{ "caller_frames_never_change", test_caller_frames_never_change },
 	{ "exchange_failure_falls_back_to_pool", test_exchange_failure_falls_back_to_pool },
 	{ "large_order_left_to_worker", test_large_order_left_to_worker },
@@ -2079,6 +2327,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "budget_full_worker_trims_other_sizes", test_budget_full_worker_trims_other_sizes },
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
 	{ "idle_worker_releases_beyond_reserve", test_idle_worker_releases_beyond_reserve },
+	{ "region_invisible_until_committed", test_region_invisible_until_committed },
 	{ "double_unmap_does_nothing", test_double_unmap_does_nothing },
 	{ "mismatched_unmap_leaves_region_mapped", test_mismatched_unmap_leaves_region_mapped },
 	{ "alignment_constraints", test_alignment_constraints },
