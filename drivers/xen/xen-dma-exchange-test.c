@@ -234,7 +234,7 @@ static struct xdx_region *xdx_expect_region(struct kunit *test,
 
 	KUNIT_ASSERT_NOT_NULL_MSG(test, r, "bus %pad is in no mapped region",
 				  &m->dma);
-	KUNIT_EXPECT_TRUE(test, r->mapped);
+	KUNIT_EXPECT_TRUE(test, xdx_region_mapped(r));
 	KUNIT_EXPECT_EQ(test, phys_to_dma(m->dev, r->maddr + r->offset), m->dma);
 	KUNIT_EXPECT_LE(test, m->dma + m->len, XDX_4G);
 	KUNIT_EXPECT_EQ(test, offset_in_page(m->dma), offset_in_page(phys));
@@ -671,7 +671,7 @@ static void xdx_test_bad_input(struct kunit *test)
 							 0));
 	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_BAD_UNMAP), bad + 1);
 	KUNIT_EXPECT_PTR_EQ(test, xdx_bus_region(m->dma), r);
-	KUNIT_EXPECT_TRUE(test, r->mapped);
+	KUNIT_EXPECT_TRUE(test, xdx_region_mapped(r));
 
 	xdx_fill(xdx_bus_to_virt(test, m->dma), len, 0xc3);
 	KUNIT_EXPECT_TRUE(test, __xen_dma_exchange_sync(ctx->dev, rphys + len - 8,

@@ -8,6 +8,7 @@
 #ifndef _DRIVERS_XEN_DMA_EXCHANGE_H
 #define _DRIVERS_XEN_DMA_EXCHANGE_H
 
+#include <linux/compiler.h>
 #include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/rbtree_latch.h>
@@ -77,13 +78,20 @@ enum xdx_class {
  * made it met the safety rule by construction.
  *
  * @lt, @pfn, @maddr, @order and @cls are set once before the region is
- * published and never change.  @list, @mapped, @idle_since are protected
- * by xdx_region_lock while the region is on a free list or mapped, and
- * belong to whoever took it off otherwise (a CPU's magazine, a mapping
- * taking it from there, an unmap that claimed it).  @orig, @offset,
- * @size, @dir describe the mapping the region serves; they are written
- * (xdx_region_get()) before @mapped is set (xdx_region_commit()), which
- * publishes them, and read by the mapping's unmap and syncs.
+ * published and never change.  While the region is in the tree, @list
+ * is written under xdx_region_lock only, and is empty while the region
+ * is off the free lists (in a CPU's magazine, mapped, or claimed by an
+ * unmap), as xdx_free_buddy() tests.  @idle_since is protected by that
+ * lock while the region is on a free list, and belongs to whoever took
+ * it off otherwise.  @orig, @offset, @size, @dir describe the mapping the
+ * region serves; they are written (xdx_region_get()) before @map_seq
+ * turns odd (xdx_region_commit()), which publishes them, and read by the
+ * mapping's unmap and syncs; a stale unmap (a driver bug) may read
+ * @offset and @size while the next mapping writes them, hence READ_ONCE()
+ * and WRITE_ONCE() there.  @map_seq is odd while the region is mapped;
+ * the commit and the unmap's claim (a compare-and-exchange, so that of
+ * two unmaps one wins) each add one, so a lookup that read it before the
+ * mapping ended cannot claim a later one.
  */
 struct xdx_region {
 	struct latch_tree_node lt;	/* in xdx_region_tree, by pfn */
@@ -92,7 +100,7 @@ struct xdx_region {
 	phys_addr_t maddr;		/* machine address of the first byte */
 	unsigned int order;
 	enum xdx_class cls;
-	bool mapped;
+	unsigned long map_seq;		/* odd while mapped */
 	unsigned long idle_since;	/* jiffies, while free */
 	phys_addr_t orig;		/* the caller's buffer */
 	unsigned int offset;		/* of the data in the region */
@@ -100,6 +108,12 @@ struct xdx_region {
 	enum dma_data_direction dir;
 	struct rcu_head rcu;
 };
+
+/* Whether @r serves a mapping: from xdx_region_commit() to its claim. */
+static inline bool xdx_region_mapped(const struct xdx_region *r)
+{
+	return READ_ONCE(r->map_seq) & 1;
+}
 
 void xdx_count(enum xdx_stat s, long v);
 u64 xen_dma_exchange_stat(enum xdx_stat s);

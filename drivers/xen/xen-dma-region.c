@@ -148,11 +148,10 @@ static const struct latch_tree_ops xdx_region_tree_ops = {
 
 /*
  * xdx_region_lock protects the tree's writers, the free lists, the spares
- * and their counts, the byte counts, the wanted sizes, and the @list,
- * @mapped and @idle_since of every region on a free list or mapped (see
- * struct xdx_region for the others).  Readers of the tree hold
- * rcu_read_lock() and check @mapped under the lock before using what they
- * found.
+ * and their counts, the byte counts, the wanted sizes, and the @list and
+ * @idle_since of every region on a free list (see struct xdx_region for
+ * the others).  Readers of the tree hold rcu_read_lock() and use what they
+ * found only if its @map_seq says mapped (xdx_region_lookup()).
  */
 static DEFINE_SPINLOCK(xdx_region_lock);
 static struct latch_tree_root xdx_region_tree;
@@ -388,28 +387,6 @@ static unsigned int xdx_give_back(const struct xdx_extent *stack,
 	return 0;
 }
 
-/*
- * Mark @r mapped or not: unmapped under xdx_region_lock (a claim), mapped
- * by the mapping that took it (xdx_region_commit()), which holds it off
- * every list.  The release pairs with the acquire in xdx_region_lookup():
- * a lookup that finds @r mapped sees its mapping.  The counters are the
- * gate of unmap and sync (see include/xen/dma-exchange.h): all mapped
- * regions, and those of class "any", the only ones that may lie above
- * 4 GiB.
- */
-static void xdx_region_set_mapped(struct xdx_region *r, bool mapped)
-{
-	long d = mapped ? 1 : -1;
-
-	if (r->mapped == mapped)
-		return;
-	/* the mapping's fields first: see xdx_region_lookup() */
-	smp_store_release(&r->mapped, mapped);
-	atomic_long_add(d, &xen_dma_exchange_nr_mapped);
-	if (r->cls == XDX_CLASS_ANY)
-		atomic_long_add(d, &xen_dma_exchange_nr_mapped_any);
-}
-
 /* Publish a new region, free or taken for a mapping. */
 static void xdx_region_add(struct xdx_region *r, bool taken)
 {
@@ -537,8 +514,9 @@ static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
 				   size_t size, enum dma_data_direction dir)
 {
 	r->orig = orig;
-	r->offset = offset_in_page(orig);
-	r->size = size;
+	/* a stale unmap may read these: see xdx_region_claim_seq() */
+	WRITE_ONCE(r->offset, offset_in_page(orig));
+	WRITE_ONCE(r->size, size);
 	r->dir = dir;
 }
 
@@ -1115,23 +1093,56 @@ void xdx_region_put(struct xdx_region *r)
  * From now on the mapping's unmap and syncs find @r.  Until then a stale
  * unmap or sync of its address finds nothing: it can neither copy what
  * the region held before into the new caller's buffer nor free the region
- * under the mapping path.
+ * under the mapping path.  The counters are the gate of unmap and sync
+ * (see include/xen/dma-exchange.h): all mapped regions, and those of
+ * class "any", the only ones that may lie above 4 GiB.
  */
 void xdx_region_commit(struct xdx_region *r)
 {
-	xdx_region_set_mapped(r, true);
+	atomic_long_inc(&xen_dma_exchange_nr_mapped);
+	if (r->cls == XDX_CLASS_ANY)
+		atomic_long_inc(&xen_dma_exchange_nr_mapped_any);
+	/* the mapping's fields first: pairs with xdx_region_lookup() */
+	smp_store_release(&r->map_seq, READ_ONCE(r->map_seq) + 1);
 }
 
 /*
- * The region holding @phys, if mapped.  Lock-free until a region is found;
- * then its state is checked under the lock.  With @unmap_size, the region
- * is also claimed for unmap (marked unmapped, so that a second unmap finds
- * nothing) if @phys and @unmap_size are those of its mapping.
+ * Claim the region @r, found mapped with @seq, for the unmap of @phys and
+ * @size: mapped no more, given to the caller.  No lock: the mapping's
+ * fields are read after @seq, and only if @seq has not moved since, as
+ * the exchange checks, were they this mapping's and is it still mapped;
+ * of two unmaps racing, one wins.  A stale unmap may read the fields of
+ * the region's next mapping: @seq has then moved, and it finds nothing.
+ *
+ * Return: @r; NULL if it is no longer the mapping found; ERR_PTR(-EINVAL)
+ * if @phys and @size are not its mapping's (it stays mapped).
+ */
+static struct xdx_region *xdx_region_claim_seq(struct xdx_region *r,
+					       unsigned long seq,
+					       phys_addr_t phys, size_t size)
+{
+	if (phys != PFN_PHYS(r->pfn) + READ_ONCE(r->offset) ||
+	    size != READ_ONCE(r->size)) {
+		/* the fields before the sequence, as a seqcount reader */
+		smp_rmb();
+		return READ_ONCE(r->map_seq) == seq ? ERR_PTR(-EINVAL) : NULL;
+	}
+	if (!try_cmpxchg(&r->map_seq, &seq, seq + 1))
+		return NULL;
+	atomic_long_dec(&xen_dma_exchange_nr_mapped);
+	if (r->cls == XDX_CLASS_ANY)
+		atomic_long_dec(&xen_dma_exchange_nr_mapped_any);
+	return r;
+}
+
+/*
+ * The region holding @phys, if mapped; lock-free.  With @unmap_size, the
+ * region is also claimed for unmap (xdx_region_claim_seq()).
  */
 static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
 					    size_t unmap_size)
 {
-	unsigned long pfn = PHYS_PFN(phys), flags;
+	unsigned long pfn = PHYS_PFN(phys), seq;
 	struct latch_tree_node *n;
 	struct xdx_region *r = NULL;
 
@@ -1139,20 +1150,12 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
 	n = latch_tree_find(&pfn, &xdx_region_tree, &xdx_region_tree_ops);
 	if (n) {
 		r = container_of(n, struct xdx_region, lt);
-		spin_lock_irqsave(&xdx_region_lock, flags);
-		/* pairs with xdx_region_set_mapped(): the mapping's fields */
-		if (!smp_load_acquire(&r->mapped)) {
+		/* pairs with xdx_region_commit(): the mapping's fields */
+		seq = smp_load_acquire(&r->map_seq);
+		if (!(seq & 1))
 			r = NULL;
-		} else if (unmap_size) {
-			if (phys == PFN_PHYS(r->pfn) + r->offset &&
-			    unmap_size == r->size) {
-				r->size = 0;	/* a stale unmap matches nothing */
-				xdx_region_set_mapped(r, false);
-			} else {
-				r = ERR_PTR(-EINVAL);
-			}
-		}
-		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		else if (unmap_size)
+			r = xdx_region_claim_seq(r, seq, phys, unmap_size);
 	}
 	rcu_read_unlock();
 	return r;

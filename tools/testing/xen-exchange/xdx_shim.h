@@ -195,8 +195,11 @@ static inline bool xdx_run_work(struct work_struct *w)
 	return true;
 }
 #define cond_resched()		do { } while (0)
+#define smp_rmb()		do { } while (0)
 #define smp_load_acquire(p)	READ_ONCE(*(p))
 #define smp_store_release(p, v)	WRITE_ONCE(*(p), (v))
+#define try_cmpxchg(p, po, n)	__atomic_compare_exchange_n(p, po, n, false, \
+				__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 /* swiotlb-xen is the DMA ops: the backend sets itself up */
 struct dma_map_ops { int unused; };
 extern const struct dma_map_ops xen_swiotlb_dma_ops;
