@@ -815,9 +815,25 @@ static void xdx_mag_spill(struct xdx_region **rs, unsigned int n)
 }
 
 /*
- * The region of @cls and @order last put in this CPU's magazine, if any,
- * taken without xdx_region_lock.  raw_cpu_ptr(): should the task move to
- * another CPU, the magazine's lock still makes this correct.
+ * Move the @n oldest of the *@cnt regions in the magazine stack @mag to
+ * @old, oldest first, for xdx_mag_spill() once the magazine's lock is
+ * dropped.
+ */
+static void xdx_mag_take_oldest(struct xdx_mag *m, struct xdx_region **mag,
+				unsigned int *cnt, unsigned int n,
+				struct xdx_region **old)
+{
+	lockdep_assert_held(&m->lock);
+	memcpy(old, mag, n * sizeof(*mag));
+	memmove(mag, mag + n, (*cnt - n) * sizeof(*mag));
+	*cnt -= n;
+}
+
+/*
+ * The region of @cls and @order (at most XDX_MAG_MAX_ORDER) last put in
+ * this CPU's magazine, if any, taken without xdx_region_lock.
+ * raw_cpu_ptr(): should the task move to another CPU, the magazine's lock
+ * still makes this correct.
  */
 static struct xdx_region *xdx_mag_pop(enum xdx_class cls, unsigned int order)
 {
@@ -825,8 +841,6 @@ static struct xdx_region *xdx_mag_pop(enum xdx_class cls, unsigned int order)
 	unsigned long flags;
 	struct xdx_mag *m;
 
-	if (order > XDX_MAG_MAX_ORDER)
-		return NULL;
 	m = raw_cpu_ptr(xdx_mags);
 	spin_lock_irqsave(&m->lock, flags);
 	if (m->n[cls][order])
@@ -906,9 +920,7 @@ static bool xdx_mag_push(struct xdx_region *r)
 	mag = m->r[r->cls][r->order];
 	if (*n >= size) {
 		spill = *n - size / 2;
-		memcpy(old, mag, spill * sizeof(*mag));
-		memmove(mag, mag + spill, (*n - spill) * sizeof(*mag));
-		*n -= spill;
+		xdx_mag_take_oldest(m, mag, n, spill, old);
 	}
 	mag[(*n)++] = r;
 	spin_unlock_irqrestore(&m->lock, flags);
@@ -938,8 +950,8 @@ static void xdx_mags_drain(void)
 			for (order = 0; order <= XDX_MAG_MAX_ORDER; order++) {
 				spin_lock_irqsave(&m->lock, flags);
 				n = m->n[cls][order];
-				memcpy(old, m->r[cls][order], n * sizeof(*old));
-				m->n[cls][order] = 0;
+				xdx_mag_take_oldest(m, m->r[cls][order],
+						    &m->n[cls][order], n, old);
 				spin_unlock_irqrestore(&m->lock, flags);
 				xdx_mag_spill(old, n);
 			}
