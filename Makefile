@@ -96,6 +96,12 @@ SOAK     ?= 60
 ifeq ($(shell echo '$(SOAK)' | grep -xE '[0-9]{1,6}'),)
 $(error SOAK must be a whole number of seconds, got '$(SOAK)')
 endif
+# SMP=<n> runs the guest suite's first boot with n vCPUs (1-8; default 2,
+# the host's cores: more run slower under TCG but race more)
+SMP      ?= 2
+ifeq ($(shell echo '$(SMP)' | grep -xE '[1-8]'),)
+$(error SMP must be 1-8 vCPUs, got '$(SMP)')
+endif
 # Then the boot pair on a small fixed pool (swiotlb=4096, 8 MiB), backend
 # on and bounce-only, running the tests named in POOL_PAIR_TESTS.
 export POOL_PAIR_TESTS := sym53c8xx_32bit_hba_max_sectors fio_sym53c8xx_32bit_hba_deep_queue \
@@ -103,7 +109,7 @@ export POOL_PAIR_TESTS := sym53c8xx_32bit_hba_max_sectors fio_sym53c8xx_32bit_hb
 POOL_PAIR = --mode check --timeout 900 --append "swiotlb=4096 $(GUEST_ARGS) \
 	xdx.only=$(subst $(eval) ,+,$(strip $(POOL_PAIR_TESTS)))
 guest-test: initramfs $(XEN)
-	-$(TESTBED)/phase.sh guest $(RUNXEN) --log $(OUT)/logs/guest-check.log --mode check \
+	-$(TESTBED)/phase.sh guest $(RUNXEN) --log $(OUT)/logs/guest-check.log --mode check --smp $(SMP) \
 		--timeout $$((900 + $(SOAK))) --append "xdx.soak=$(SOAK) $(GUEST_ARGS)" --kunit-py $(KTREE)/tools/testing/kunit/kunit.py
 	-$(TESTBED)/phase.sh guest-small-pool-on $(RUNXEN) --log $(OUT)/logs/guest-small-pool-on.log \
 		--tag small-pool-on $(POOL_PAIR)"

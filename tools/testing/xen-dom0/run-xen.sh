@@ -7,19 +7,21 @@
 #   --xen F --kernel F --initrd F --log F   inputs and the console log
 #   --mode check|demo|shell                 what the guest's /init runs
 #   --timeout S (default 900)  --mem M (default 6G)  --dom0-mem M (1024M)
+#   --smp N        vCPUs of the machine and of dom0, 1-8 (default 2)
 #   --append "..."                          extra dom0 kernel parameters
 #   --xen-append "..."                      extra Xen parameters
 #   --kunit-py F   parse the guest's KTAP report with kunit.py as well
 #   --native 1     boot the same kernel and initrd without Xen (reference)
 #   --tag NAME     name the boot's results "NAME <test>" (default "guest")
 set -uo pipefail
-tag=guest timeout=900 mem=6G dom0mem=1024M mode=check append="" xappend="" kunitpy="" native=0
+tag=guest timeout=900 mem=6G dom0mem=1024M mode=check append="" xappend="" kunitpy="" native=0 smp=2
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--xen) xen=$2 ;; --kernel) kernel=$2 ;; --initrd) initrd=$2 ;;
 	--log) log=$2 ;; --mode) mode=$2 ;; --timeout) timeout=$2 ;;
 	--tag) tag=$2 ;;
 	--mem) mem=$2 ;; --dom0-mem) dom0mem=$2 ;; --append) append=$2 ;;
+	--smp) smp=$2 ;;
 	--xen-append) xappend=$2 ;;
 	--kunit-py) kunitpy=$2 ;;
 	--native) native=$2 ;;
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift 2
 done
+case "$smp" in [1-8]) ;; *) echo "run-xen: --smp takes 1-8, got $smp" >&2; exit 2 ;; esac
 case "$append" in *,*)
 	# QEMU's -initrd splits the multiboot modules (kernel, initrd) at commas
 	echo "run-xen: no commas in --append (dom0 parameters): $append" >&2; exit 2 ;;
@@ -40,7 +43,7 @@ for img in "$disk" "$sym" "$mega"; do
 done
 results=${RESULTS:-}
 
-xen_args="console=com1 com1=115200,8n1 dom0_mem=$dom0mem,max:$dom0mem dom0_max_vcpus=2 loglvl=all guest_loglvl=all $xappend"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=$dom0mem,max:$dom0mem dom0_max_vcpus=$smp loglvl=all guest_loglvl=all $xappend"
 dom0_args="console=hvc0 earlyprintk=xen xdx.mode=$mode $append"
 # record the backend's trace events from boot on (the suite checks them)
 [ "$mode" = check ] && dom0_args="$dom0_args trace_event=xen_dma_exchange:*"
@@ -63,7 +66,7 @@ iperf3 -s -B 127.0.0.1 -p $iperf_port > "$log.iperf3" 2>&1 &
 iperf_pid=$!
 trap 'kill $iperf_pid 2>/dev/null' EXIT
 fwd_iperf="guestfwd=tcp:%s.100:5201-cmd:busybox nc 127.0.0.1 $iperf_port"
-qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max,-smap -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max,-smap -smp "$smp" -m "$mem"
 	-display none -no-reboot "${boot[@]}"
 	-drive file="$disk",if=none,id=nvm,format=raw,cache=unsafe
 	-device nvme,serial=xdx0001,drive=nvm
