@@ -217,7 +217,7 @@ static struct xdx_region *xdx_bus_region(dma_addr_t dma)
 
 	if (pfn == XEN_DMA_NO_FRAME)
 		return NULL;
-	return xdx_region_find(PFN_PHYS(pfn) + offset_in_page(dma));
+	return xdx_region_find(PFN_PHYS(pfn) + offset_in_page(dma), NULL);
 }
 
 /*

@@ -372,25 +372,21 @@ bool __xen_dma_exchange_sync(struct device *dev, phys_addr_t phys,
 			     size_t size, enum dma_data_direction dir,
 			     bool for_cpu)
 {
-	struct xdx_region *r = xdx_region_find(phys);
-	phys_addr_t start;
+	struct xdx_mapping m;
 	size_t off;
 
-	if (!r)
+	if (!xdx_region_find(phys, &m))
 		return false;
-	start = PFN_PHYS(r->pfn) + r->offset;
-	off = phys - start;
-	if (phys < start || off > r->size || size > r->size - off) {
+	off = phys - m.start;
+	if (phys < m.start || off > m.size || size > m.size - off) {
 		dev_err_ratelimited(dev, "xen_dma_exchange: sync of %zu bytes at %pa is outside the mapping\n",
 				    size, &phys);
 		return true;
 	}
 	if (for_cpu && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
-		memcpy(phys_to_virt(r->orig + off), xdx_region_vaddr(r) + off,
-		       size);
+		memcpy(phys_to_virt(m.orig + off), phys_to_virt(phys), size);
 	else if (!for_cpu && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
-		memcpy(xdx_region_vaddr(r) + off, phys_to_virt(r->orig + off),
-		       size);
+		memcpy(phys_to_virt(phys), phys_to_virt(m.orig + off), size);
 	return true;
 }
 

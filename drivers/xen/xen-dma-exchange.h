@@ -86,9 +86,10 @@ enum xdx_class {
  * it off otherwise.  @orig, @offset, @size, @dir describe the mapping the
  * region serves; they are written (xdx_region_get()) before @map_seq
  * turns odd (xdx_region_commit()), which publishes them, and read by the
- * mapping's unmap and syncs; a stale unmap (a driver bug) may read
- * @offset and @size while the next mapping writes them, hence READ_ONCE()
- * and WRITE_ONCE() there.  @map_seq is odd while the region is mapped;
+ * mapping's unmap and syncs; a stale unmap or sync (a driver bug) may
+ * read @orig, @offset and @size while the next mapping writes them, hence
+ * READ_ONCE() and WRITE_ONCE() there, and the sequence read again after
+ * them.  @map_seq is odd while the region is mapped;
  * the commit and the unmap's claim (a compare-and-exchange, so that of
  * two unmaps one wins) each add one, so a lookup that read it before the
  * mapping ended cannot claim a later one.
@@ -109,6 +110,13 @@ struct xdx_region {
 	struct rcu_head rcu;
 };
 
+/* A mapping as a sync reads it: all from one mapping (xdx_region_find()) */
+struct xdx_mapping {
+	phys_addr_t orig;	/* the caller's buffer */
+	phys_addr_t start;	/* the data in the region, pseudo-physical */
+	size_t size;
+};
+
 /* Whether @r serves a mapping: from xdx_region_commit() to its claim. */
 static inline bool xdx_region_mapped(const struct xdx_region *r)
 {
@@ -127,7 +135,7 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 int xdx_region_boot_order(enum xdx_class cls);
 void xdx_region_put(struct xdx_region *r);
 void xdx_region_commit(struct xdx_region *r);
-struct xdx_region *xdx_region_find(phys_addr_t phys);
+struct xdx_region *xdx_region_find(phys_addr_t phys, struct xdx_mapping *m);
 struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size);
 unsigned long xdx_region_release_free(void);
 void xdx_region_held(unsigned long *total, unsigned long *low,

@@ -513,8 +513,8 @@ static void xdx_kick_refill(void)
 static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
 				   size_t size, enum dma_data_direction dir)
 {
-	r->orig = orig;
-	/* a stale unmap may read these: see xdx_region_claim_seq() */
+	/* a stale unmap or sync may read these: see xdx_region_lookup() */
+	WRITE_ONCE(r->orig, orig);
 	WRITE_ONCE(r->offset, offset_in_page(orig));
 	WRITE_ONCE(r->size, size);
 	r->dir = dir;
@@ -1148,11 +1148,29 @@ static struct xdx_region *xdx_region_claim_seq(struct xdx_region *r,
 }
 
 /*
+ * Read the mapping of @r, found mapped with @seq, into @m.  False if
+ * @seq has moved meanwhile: a stale sync racing the region's next
+ * mapping could otherwise mix two mappings' fields and copy past one.
+ */
+static bool xdx_region_read_mapping(const struct xdx_region *r,
+				    unsigned long seq, struct xdx_mapping *m)
+{
+	m->orig = READ_ONCE(r->orig);
+	m->start = PFN_PHYS(r->pfn) + READ_ONCE(r->offset);
+	m->size = READ_ONCE(r->size);
+	/* the fields before the sequence, as a seqcount reader */
+	smp_rmb();
+	return READ_ONCE(r->map_seq) == seq;
+}
+
+/*
  * The region holding @phys, if mapped; lock-free.  With @unmap_size, the
- * region is also claimed for unmap (xdx_region_claim_seq()).
+ * region is also claimed for unmap (xdx_region_claim_seq()); with @m, its
+ * mapping is read into @m (xdx_region_read_mapping()).
  */
 static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
-					    size_t unmap_size)
+					    size_t unmap_size,
+					    struct xdx_mapping *m)
 {
 	unsigned long pfn = PHYS_PFN(phys), seq;
 	struct latch_tree_node *n;
@@ -1168,6 +1186,8 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
 			r = NULL;
 		else if (unmap_size)
 			r = xdx_region_claim_seq(r, seq, phys, unmap_size);
+		else if (m && !xdx_region_read_mapping(r, seq, m))
+			r = NULL;
 	}
 	rcu_read_unlock();
 	return r;
@@ -1176,14 +1196,17 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
 /**
  * xdx_region_find() - the mapped region holding a physical address
  * @phys: pseudo-physical address, from the bus address through the M2P
+ * @m: if not NULL, returns the region's mapping, all of its fields from
+ *	one mapping
  *
  * The caller has tested xen_dma_exchange_nr_mapped.
  *
- * Return: the region, or NULL if @phys is in no mapped region of ours.
+ * Return: the region, or NULL if @phys is in no mapped region of ours
+ * (or, with @m, its mapping ended while it was read).
  */
-struct xdx_region *xdx_region_find(phys_addr_t phys)
+struct xdx_region *xdx_region_find(phys_addr_t phys, struct xdx_mapping *m)
 {
-	return xdx_region_lookup(phys, 0);
+	return xdx_region_lookup(phys, 0, m);
 }
 
 /**
@@ -1198,7 +1221,7 @@ struct xdx_region *xdx_region_find(phys_addr_t phys)
  */
 struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size)
 {
-	return xdx_region_lookup(phys, size);
+	return xdx_region_lookup(phys, size, NULL);
 }
 
 /*

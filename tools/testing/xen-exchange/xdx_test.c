@@ -1804,14 +1804,14 @@ static void test_region_invisible_until_committed(void)
 		xdx_cpu_cache = cache;
 		r = xdx_region_get(XDX_CLASS_LOW, 0, BUF(0), PAGE_SIZE, DMA_TO_DEVICE,
 				   false, &why);
-		CHECK(r && !xdx_region_mapped(r) && !xdx_region_find(PFN_PHYS(r->pfn)) &&
+		CHECK(r && !xdx_region_mapped(r) && !xdx_region_find(PFN_PHYS(r->pfn), NULL) &&
 		      !xdx_region_claim(PFN_PHYS(r->pfn), PAGE_SIZE) &&
 		      atomic_long_read(&xen_dma_exchange_nr_mapped) == 0);
 		xdx_region_put(r);		/* the mapping could not use it */
 		check_books("not committed");
 		r = xdx_region_get(XDX_CLASS_LOW, 0, BUF(0), PAGE_SIZE, DMA_TO_DEVICE,
 				   false, &why);	/* from the magazine, with 4 */
-		CHECK(r && !xdx_region_mapped(r) && !xdx_region_find(PFN_PHYS(r->pfn)) &&
+		CHECK(r && !xdx_region_mapped(r) && !xdx_region_find(PFN_PHYS(r->pfn), NULL) &&
 		      st(XDX_CPU_REUSES) == (cache ? 1 : 0));
 		xdx_region_commit(r);
 		CHECK(xdx_region_mapped(r) && atomic_long_read(&xen_dma_exchange_nr_mapped) == 1 &&
@@ -1827,11 +1827,13 @@ static void test_region_invisible_until_committed(void)
  * (and read its sequence) before that mapping ended cannot claim the next
  * one, even one of the same address and size, and finds nothing where the
  * next one differs (it is not reported as a mismatch); of two unmaps of
- * one mapping, the second finds it no longer mapped.
+ * one mapping, the second finds it no longer mapped.  A sync that read
+ * the sequence before reads no later mapping's fields as that mapping's.
  */
 static void test_stale_claim_loses(void)
 {
 	unsigned long seq = 0, seq2;
+	struct xdx_mapping m;
 	struct xdx_region *r;
 	dma_addr_t dma;
 
@@ -1855,6 +1857,10 @@ static void test_stale_claim_loses(void)
 	      xdx_region_mapped(r) && atomic_long_read(&xen_dma_exchange_nr_mapped) == 1);
 	CHECK(IS_ERR(xdx_region_claim_seq(r, seq2, PFN_PHYS(r->pfn), 100)) &&
 	      xdx_region_mapped(r) && READ_ONCE(r->map_seq) == seq2);
+	/* a stale sync reads no fields of a later mapping as its own */
+	CHECK(!xdx_region_read_mapping(r, seq, &m) &&
+	      xdx_region_read_mapping(r, seq2, &m) && m.orig == BUF(1) &&
+	      m.start == PFN_PHYS(r->pfn) && m.size == PAGE_SIZE);
 	CHECK(dev_sees(&dev32, dma, cpu(BUF(1)), PAGE_SIZE));
 	unmap(&dev32, dma, PAGE_SIZE, DMA_TO_DEVICE);
 	/* the same region, another size: the stale unmap finds nothing */
