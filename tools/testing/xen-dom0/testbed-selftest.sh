@@ -223,9 +223,9 @@ b_claim() {
 	grep -q "FAILED.*claim map single 32-bit 1" "$t/bench.out"
 }
 # the 1-page claim is "faster" (1.05): judged on the fastest repeats, two
-# slow ones of three (the median 1.05, as in a CI run) do not fail it
+# slow ones of three (the median 1.00, below the claim) do not fail it
 b_claim_noise() {
-	bench_csv "$t/noise.log" 120 130 140 1.0 "" "1.5 1.9 1.9"
+	bench_csv "$t/noise.log" 120 130 140 1.0 "" "1.5 2.0 2.0"
 	report "$t/noise.log" || { tail -5 "$t/bench.out"; return 1; }
 	grep -q "ok: claim map single 32-bit 1:" "$t/bench.out"
 }
