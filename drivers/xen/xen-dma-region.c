@@ -1119,38 +1119,9 @@ void xdx_region_commit(struct xdx_region *r)
 }
 
 /*
- * Claim the region @r, found mapped with @seq, for the unmap of @phys and
- * @size: mapped no more, given to the caller.  No lock: the mapping's
- * fields are read after @seq, and only if @seq has not moved since, as
- * the exchange checks, were they this mapping's and is it still mapped;
- * of two unmaps racing, one wins.  A stale unmap may read the fields of
- * the region's next mapping: @seq has then moved, and it finds nothing.
- *
- * Return: @r; NULL if it is no longer the mapping found; ERR_PTR(-EINVAL)
- * if @phys and @size are not its mapping's (it stays mapped).
- */
-static struct xdx_region *xdx_region_claim_seq(struct xdx_region *r,
-					       unsigned long seq,
-					       phys_addr_t phys, size_t size)
-{
-	if (phys != PFN_PHYS(r->pfn) + READ_ONCE(r->offset) ||
-	    size != READ_ONCE(r->size)) {
-		/* the fields before the sequence, as a seqcount reader */
-		smp_rmb();
-		return READ_ONCE(r->map_seq) == seq ? ERR_PTR(-EINVAL) : NULL;
-	}
-	if (!try_cmpxchg(&r->map_seq, &seq, seq + 1))
-		return NULL;
-	atomic_long_dec(&xen_dma_exchange_nr_mapped);
-	if (r->cls == XDX_CLASS_ANY)
-		atomic_long_dec(&xen_dma_exchange_nr_mapped_any);
-	return r;
-}
-
-/*
  * Read the mapping of @r, found mapped with @seq, into @m.  False if
- * @seq has moved meanwhile: a stale sync racing the region's next
- * mapping could otherwise mix two mappings' fields and copy past one.
+ * @seq has moved meanwhile: a stale unmap or sync racing the region's
+ * next mapping could otherwise mix two mappings' fields and copy past one.
  */
 static bool xdx_region_read_mapping(const struct xdx_region *r,
 				    unsigned long seq, struct xdx_mapping *m)
@@ -1161,6 +1132,35 @@ static bool xdx_region_read_mapping(const struct xdx_region *r,
 	/* the fields before the sequence, as a seqcount reader */
 	smp_rmb();
 	return READ_ONCE(r->map_seq) == seq;
+}
+
+/*
+ * Claim the region @r, found mapped with @seq, for the unmap of @phys and
+ * @size: mapped no more, given to the caller.  No lock: the mapping is
+ * read as a sync reads it, and only if @seq has not moved since, as the
+ * exchange checks, was it this mapping and is it still mapped; of two
+ * unmaps racing, one wins.  A stale unmap that read the fields of the
+ * region's next mapping finds nothing.
+ *
+ * Return: @r; NULL if it is no longer the mapping found; ERR_PTR(-EINVAL)
+ * if @phys and @size are not its mapping's (it stays mapped).
+ */
+static struct xdx_region *xdx_region_claim_seq(struct xdx_region *r,
+					       unsigned long seq,
+					       phys_addr_t phys, size_t size)
+{
+	struct xdx_mapping cur;
+
+	if (!xdx_region_read_mapping(r, seq, &cur))
+		return NULL;
+	if (phys != cur.start || size != cur.size)
+		return ERR_PTR(-EINVAL);
+	if (!try_cmpxchg(&r->map_seq, &seq, seq + 1))
+		return NULL;
+	atomic_long_dec(&xen_dma_exchange_nr_mapped);
+	if (r->cls == XDX_CLASS_ANY)
+		atomic_long_dec(&xen_dma_exchange_nr_mapped_any);
+	return r;
 }
 
 /*
