@@ -418,6 +418,14 @@ static void xdx_region_publish(struct xdx_region *r, enum xdx_class cls,
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
 }
 
+/* Take the free region @r off its free list. */
+static void xdx_region_unlist_free(struct xdx_region *r)
+{
+	lockdep_assert_held(&xdx_region_lock);
+	list_del_init(&r->list);
+	xdx_nr_free[r->cls][r->order]--;
+}
+
 /*
  * Take a free region off its free list and out of the tree.  Lock-free
  * readers may still find it until an RCU grace period has passed; they
@@ -425,9 +433,7 @@ static void xdx_region_publish(struct xdx_region *r, enum xdx_class cls,
  */
 static void xdx_region_take_free(struct xdx_region *r)
 {
-	lockdep_assert_held(&xdx_region_lock);
-	list_del(&r->list);
-	xdx_nr_free[r->cls][r->order]--;
+	xdx_region_unlist_free(r);
 	latch_tree_erase(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
 }
 
@@ -754,9 +760,7 @@ static struct xdx_region *xdx_first_free(enum xdx_class cls,
 /* Take the free region @r off its free list: to map it, or for a magazine. */
 static void xdx_region_take(struct xdx_region *r)
 {
-	lockdep_assert_held(&xdx_region_lock);
-	list_del_init(&r->list);
-	xdx_nr_free[r->cls][r->order]--;
+	xdx_region_unlist_free(r);
 	xdx_nr_used[r->cls][r->order]++;
 }
 
