@@ -222,12 +222,40 @@ b_claim() {
 	report "$t/claim.log" && { echo "# the report passed"; return 1; }
 	grep -q "FAILED.*claim map single 32-bit 1" "$t/bench.out"
 }
-# the 1-page claim is "faster" (1.05): judged on the fastest repeats, two
-# slow ones of three (the median 1.00, below the claim) do not fail it
-b_claim_noise() {
-	bench_csv "$t/noise.log" 120 130 140 1.0 "" "1.5 2.0 2.0"
-	report "$t/noise.log" || { tail -5 "$t/bench.out"; return 1; }
-	grep -q "ok: claim map single 32-bit 1:" "$t/bench.out"
+# the 1-page claim is "faster" (1.05), judged on the off-on pairs: with
+# the boot's speed drifting between repeats, the backend faster in two
+# pairs of three (ratios 1.11, 0.91, 1.10) meets it, although bounce-
+# only's fastest run (1.0 us) beats the backend's (1.1, in the same pair)
+b_claim_pairs() {
+	local rep us
+	{
+		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+		for rep in 1 2 3; do
+			us=$(echo "2.0:1.8 1.0:1.1 1.6:1.45" | cut -d' ' -f$rep)
+			echo "XDX-CSV: xen,off,map,single,32,1,0,0,1,$rep,${us%:*},0,${us%:*},0,1,1,0,0,0,1,1,1,"
+			echo "XDX-CSV: xen,on,map,single,32,1,0,0,1,$rep,${us#*:},0,${us#*:},0,1,1,1,0,0,0,0,0,"
+		done
+	} > "$t/drift.log"
+	report "$t/drift.log" || { tail -5 "$t/bench.out"; return 1; }
+	grep -q "ok: claim map single 32-bit 1: .*median of 3 off-on pairs 1.10 >= 1.05, 2 of them faster" "$t/bench.out"
+}
+# five pairs a repeat, the boot's speed tripling every other pair and one
+# run with the backend failed: the report fails on the failed run, and
+# the claim pairs each run with its own partner (14 pairs, each 1.11)
+b_claim_pairs_failed() {
+	local rep p f on
+	{
+		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+		for rep in 1 2 3; do for p in 1 2 3 4 5; do
+			f=$((p % 2 * 2 + 1)); on=$(echo "$f" | awk '{ print $1 * 1.8 }')
+			[ $rep$p = 12 ] && on=fail
+			echo "XDX-CSV: xen,on,map,single,32,1,0,0,1,$rep,$on,0,$on,0,1,1,1,0,0,0,0,0,"
+			echo "XDX-CSV: xen,off,map,single,32,1,0,0,1,$rep,$((f * 2)),0,$((f * 2)),0,1,1,0,0,0,1,1,1,"
+		done; done
+	} > "$t/failed.log"
+	report "$t/failed.log" && { echo "# the report passed"; return 1; }
+	grep -q "failed run: on " "$t/bench.out" &&
+		grep -q "ok: claim map single 32-bit 1: .*median of 14 off-on pairs 1.11 >= 1.05, 14 of them faster" "$t/bench.out"
 }
 # the 64-page claim is "not slower": one slow repeat (the median 0.95) is
 # within the spread, every repeat slower is not
@@ -306,7 +334,8 @@ tcase bench_report_not_slower_claim_takes_one_slow_repeat b_outlier
 tcase bench_report_not_slower_claim_fails_every_repeat_slower b_slower
 tcase bench_report_fails_a_slower_32bit_row b_slow
 tcase bench_report_fails_a_claim_not_met b_claim
-tcase bench_report_faster_claim_takes_slow_repeats b_claim_noise
+tcase bench_report_faster_claim_by_pairs b_claim_pairs
+tcase bench_report_pairs_skip_a_failed_run b_claim_pairs_failed
 tcase bench_report_pairs_best_by_repeat_medians b_pairs
 tcase bench_report_checks_the_nic_beside_a_full_pool b_shared
 tcase bench_report_checks_switch_pairs b_switch

@@ -7,7 +7,8 @@
 # bounce-first path) or on; booted without Xen, "native" (plain
 # dma-direct).  A boot sizes the disks' max_sectors_kb from what the
 # backend promises at probe, so only a boot of its own is bounce-only for
-# them.  The dma_map_benchmark rows (at most 256 KiB a mapping, which the
+# them in every respect (sym_run sets bounce-only's max_sectors_kb for a
+# switch pair).  The dma_map_benchmark rows (at most 256 KiB a mapping, which the
 # run-time switch turns back to the fixed pool) run in the backend's boot
 # only, off and on interleaved through the switch
 # (/sys/module/xen_dma_exchange/parameters/enable), so that their ratio is
@@ -22,10 +23,10 @@
 #   xdx.secs=N             seconds per dma_map_benchmark run (default 1)
 #   xdx.pairs=N            off-on pairs of each 32-bit same-buffer and sg
 #                          dma_map_benchmark point per repeat (1-99;
-#                          default 3 quick, 1 full): the points
-#                          bench-claims.txt asserts, so that two slow runs
-#                          with the backend out of a repeat's three do not
-#                          decide its median
+#                          default 5 quick, 1 full): the points
+#                          bench-claims.txt asserts, judged on the median
+#                          of their off-on pairs (15 quick), so that a few
+#                          slow runs do not decide it
 #   xdx.wsecs=N            seconds per fio or iperf3 run (default 3)
 #   xdx.frag=N             first fragment the P2M with N balloon cycles (a
 #                          dom0 that has run a while); fio and iperf3 rows
@@ -37,10 +38,11 @@
 # is run "cold" (right after every free region was given back: what a
 # fresh boot has, the boot reserve rebuilt by the worker meanwhile) and
 # then "warm" (the same run again at once: the cold run is its warm-up).
-# In the backend's boot, NVMe under a 32-bit limit and the e1000 are also
-# run in "switch-warm" pairs, bounce-only and with the backend through the
-# run-time switch (switch_pair, below): the other boot's rows are in
-# another boot, whatever else differs between boots.
+# In the backend's boot, the disk behind the HBA, NVMe under a 32-bit
+# limit and the e1000 are also run in "switch-warm" pairs, bounce-only and
+# with the backend through the run-time switch (switch_pair, below): the
+# other boot's rows are in another boot, whatever else differs between
+# boots.
 # The pool level (rows labelled pool<MiB>M-): the issue's deep queue, fio
 # O_DIRECT 1 MiB random reads at iodepth 128 x 2 jobs on NVMe under a
 # 32-bit limit, cold then warm; iperf3 through the e1000 alone, cold then
@@ -60,7 +62,7 @@ esac
 SHARED=""
 if [ "$level" = quick ]; then
 	[ -n "$reps" ] || reps=3
-	[ -n "$pairs" ] || pairs=3
+	[ -n "$pairs" ] || pairs=5
 	GRANULES="1 64"; DIRS="0"; THREADS="1"; FRESH_G="1 64"; SG_G="1"
 	# the points bench-report.py asserts (32-bit): disk kind rw bs-KiB iodepth
 	FIO_POINTS="sym direct randread 1024 32
@@ -158,6 +160,17 @@ map() {
 }
 # npairs <bits>: off-on pairs of a same-buffer or sg point in a repeat
 npairs() { [ "$1" = 32 ] && echo "$pairs" || echo 1; }
+# pair_configs <rep> <pair>: $MAP_CONFIGS, with off and on taking turns
+# to run first from pair to pair and repeat to repeat, so that the boot's
+# drift within a repeat favours neither (bench-report.py pairs the i-th
+# run each way of a repeat)
+pair_configs() {
+	if [ "$MAP_CONFIGS" = "off on" ] && [ $((($1 + $2) % 2)) = 1 ]; then
+		echo "on off"
+	else
+		echo "$MAP_CONFIGS"
+	fi
+}
 # the disk of a fio point: sym (behind the 32-bit HBA), nvme32 (NVMe under
 # a 32-bit limit; only under Xen), nvme64 (NVMe as it is)
 fio_disk() {
@@ -191,12 +204,14 @@ fio_csv() {
 # from repeat to repeat ($switched counts the pairs), as "<run-function>
 # <config> <args...>" with $state switch-warm.  Only for rows whose boots
 # size nothing differently (the NVMe gets its 32-bit limit at run time and
-# has the fixed pool's queue limits in both boots; a NIC has none): there
-# the pair compares the mapping paths alone, without the differences
-# between two boots (but for one thing: regions still mapped from the runs
-# with the backend, such as a NIC's receive ring, keep the unmap path's
-# region lookup on for the bounce-only run).  Not at the pool level:
-# bounce-only runs out of its pool in a boot of its own.
+# has the fixed pool's queue limits in both boots; a NIC has none) or
+# whose difference the pair sets up (the disk behind the HBA: sym_run):
+# there the pair compares what the two boots' rows compare, without the
+# other differences between two boots (but for one thing: regions still
+# mapped from the runs with the backend, such as a NIC's receive ring,
+# keep the unmap path's region lookup on for the bounce-only run).  Not
+# at the pool level: bounce-only runs out of its pool in a boot of its
+# own.
 switch_pair() {
 	local c r=$1 fn=$2 order=$SWITCH_CONFIGS
 	[ -n "$order" ] || return 0
@@ -218,14 +233,31 @@ fio_run() {
 	sampled /tmp/fio.out $(fio_cmd "$d" "$4" "$5" "$6" "$7" "$8" "$wsecs")
 	fio_csv "$1" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "$state" /tmp/fio.out
 }
+# sym_run <config> <args of fio_run...>: fio_run on the disk behind the
+# HBA, whose max_sectors_kb its boot sets: for the run without the
+# backend, the 256 a bounce-only boot gives it (swiotlb's per-mapping
+# cap, IO_TLB_SEGSIZE slots of 2 KiB, through dma_max_mapping_size()),
+# then this boot's own value again
+sym_run() {
+	local q=/sys/block/${2#/dev/}/queue/max_sectors_kb boot_kb
+	boot_kb=$(cat "$q")
+	[ "$1" = off ] && [ "$boot_kb" -gt 256 ] && echo 256 > "$q"
+	fio_run "$@"
+	echo "$boot_kb" > "$q"
+	[ "$(cat "$q")" = "$boot_kb" ] || { failures=$((failures + 1))
+		echo "# bench: $q is $(cat "$q"), not $boot_kb again"; }
+}
 # fio_row <config> <disk> <direct|buffered> <rw> <bs-KiB> <iodepth> <jobs>
-# <rep>: a cold run and a warm one; for NVMe under a 32-bit limit, in the
-# backend's boot, then a switch pair
+# <rep>: a cold run and a warm one; for the disk behind the HBA and NVMe
+# under a 32-bit limit, in the backend's boot, then a switch pair
 fio_row() {
 	dev=$(fio_disk "$2") || { echo "# no disk for $2"; failures=$((failures + 1)); return; }
 	go_cold
 	for state in cold warm; do fio_run "$1" "$dev" "$2" "$3" "$4" "$5" "$6" "$7" "$8"; done
-	[ "$2" = nvme32 ] && switch_pair "$8" fio_run "$dev" "$2" "$3" "$4" "$5" "$6" "$7" "$8"
+	case $2 in
+	nvme32) switch_pair "$8" fio_run "$dev" "$2" "$3" "$4" "$5" "$6" "$7" "$8" ;;
+	sym) switch_pair "$8" sym_run "$dev" "$2" "$3" "$4" "$5" "$6" "$7" "$8" ;;
+	esac
 	[ "$2" = nvme32 ] && dev_limit "$NVME_PCI" 0
 }
 # iperf_result <output file> <what> [<why it failed>]: set $mbit to the
@@ -301,13 +333,13 @@ while [ $rep -le "$reps" ]; do
 	done; done
 	for bits in 32 64; do for g in $GRANULES; do for dir in $DIRS; do for th in $THREADS; do
 		for p in $(seq "$(npairs $bits)"); do
-			for cfg in $MAP_CONFIGS; do map $cfg single $bits $g 0 $dir $th $rep; done
+			for cfg in $(pair_configs $rep "$p"); do map $cfg single $bits $g 0 $dir $th $rep; done
 		done
 	done; done; done; done
 	# dma_map_sg() of 32 buffers
 	for bits in 32 64; do for g in $SG_G; do
 		for p in $(seq "$(npairs $bits)"); do
-			for cfg in $MAP_CONFIGS; do map $cfg sg $bits $g 32 0 1 $rep; done
+			for cfg in $(pair_configs $rep "$p"); do map $cfg sg $bits $g 32 0 1 $rep; done
 		done
 	done; done
 	[ -n "$MAP_CONFIGS" ] && [ $platform = xen ] && xdx_enable Y
