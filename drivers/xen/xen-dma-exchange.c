@@ -28,6 +28,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/swiotlb.h>
 #include <asm/dma-mapping.h>
@@ -375,10 +376,15 @@ bool __xen_dma_exchange_sync(struct device *dev, phys_addr_t phys,
 	struct xdx_mapping m;
 	size_t off;
 
-	if (!xdx_region_find(phys, &m))
+	/* the region's pages stay ours until the copy is done */
+	rcu_read_lock();
+	if (!xdx_region_find(phys, &m)) {
+		rcu_read_unlock();
 		return false;
+	}
 	off = phys - m.start;
 	if (phys < m.start || off > m.size || size > m.size - off) {
+		rcu_read_unlock();
 		dev_err_ratelimited(dev, "xen_dma_exchange: sync of %zu bytes at %pa is outside the mapping\n",
 				    size, &phys);
 		return true;
@@ -387,6 +393,7 @@ bool __xen_dma_exchange_sync(struct device *dev, phys_addr_t phys,
 		memcpy(phys_to_virt(m.orig + off), phys_to_virt(phys), size);
 	else if (!for_cpu && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
 		memcpy(phys_to_virt(phys), phys_to_virt(m.orig + off), size);
+	rcu_read_unlock();
 	return true;
 }
 

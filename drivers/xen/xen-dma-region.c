@@ -151,7 +151,9 @@ static const struct latch_tree_ops xdx_region_tree_ops = {
  * and their counts, the byte counts, the wanted sizes, and the @list and
  * @idle_since of every region on a free list (see struct xdx_region for
  * the others).  Readers of the tree hold rcu_read_lock() and use what they
- * found only if its @map_seq says mapped (xdx_region_lookup()).
+ * found only if its @map_seq says mapped (xdx_region_lookup()); a sync
+ * holds it until its copy is done, and regions are given back to Xen
+ * only after a grace period (xdx_destroy_list()).
  */
 static DEFINE_SPINLOCK(xdx_region_lock);
 static struct latch_tree_root xdx_region_tree;
@@ -458,6 +460,9 @@ static int xdx_pfn_cmp(void *priv, const struct list_head *a,
  * all given back at once go back in one hypercall.  In PFN order, a stack
  * holds extents that may still grow, of strictly decreasing order, each
  * ending where the next begins; what cannot grow any more goes back.
+ * First an RCU grace period: a lock-free reader that found one of them
+ * in the tree before it left (a stale sync, xdx_region_find()) has
+ * finished copying before its pages go.  Process context.
  *
  * Return: the number of pages given back.
  */
@@ -470,6 +475,9 @@ static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 
 	/* strictly decreasing orders, each at most XDX_MAX_ORDER, fit */
 	BUILD_BUG_ON(XDX_MERGE_MAX_ORDER > XDX_MAX_ORDER);
+	if (list_empty(dead))
+		return 0;
+	synchronize_rcu();
 	list_sort(NULL, dead, xdx_pfn_cmp);
 	list_for_each_entry_safe(r, tmp, dead, list) {
 		list_del(&r->list);
@@ -1203,7 +1211,11 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
  * @m: if not NULL, returns the region's mapping, all of its fields from
  *	one mapping
  *
- * The caller has tested xen_dma_exchange_nr_mapped.
+ * The caller has tested xen_dma_exchange_nr_mapped.  A caller that uses
+ * the region's pages after this returns holds rcu_read_lock() from before
+ * the call until it is done with them: a region may be unmapped meanwhile
+ * (a stale sync, a driver's bug), but is given back to Xen only after a
+ * grace period.
  *
  * Return: the region, or NULL if @phys is in no mapped region of ours
  * (or, with @m, its mapping ended while it was read).

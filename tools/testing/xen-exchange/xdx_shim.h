@@ -117,6 +117,9 @@ void xdx_lock_bug(const char *what);
 extern int xdx_rcu_depth;
 #define rcu_read_lock()		(xdx_rcu_depth++)
 #define rcu_read_unlock()	(xdx_rcu_depth--)
+#undef synchronize_rcu			/* tools/include's: nothing */
+void xdx_sim_synchronize_rcu(void);	/* xdx_sim.c: checks where it waits */
+#define synchronize_rcu()	xdx_sim_synchronize_rcu()
 #define rcu_dereference_raw(p)	(p)
 struct rcu_head { void *next; };
 #define rb_link_node_rcu	rb_link_node
@@ -154,6 +157,21 @@ extern int xdx_sim_cpu;
 
 /* The kernel's own latched rbtree, over tools/lib/rbtree.c. */
 #include XDX_RBTREE_LATCH
+
+/*
+ * Every erase counted: a region's pages may be given back only after a
+ * grace period has passed since lock-free readers could last find it
+ * (xen_destroy_contiguous_region() in xdx_sim.c checks).
+ */
+extern unsigned long xdx_sim_erases_since_gp;
+static inline void xdx_sim_latch_tree_erase(struct latch_tree_node *node,
+					    struct latch_tree_root *root,
+					    const struct latch_tree_ops *ops)
+{
+	latch_tree_erase(node, root, ops);
+	xdx_sim_erases_since_gp++;
+}
+#define latch_tree_erase xdx_sim_latch_tree_erase
 
 /* ---- time, work, shrinker ---- */
 #define HZ			1000

@@ -31,10 +31,22 @@ const struct dma_map_ops *dma_ops = &xen_swiotlb_dma_ops;
 int xdx_verbose;
 int xdx_fail_kzalloc;
 int xdx_rcu_depth;
+unsigned long xdx_sim_erases_since_gp;
 int xdx_sim_cpu;
 unsigned long xdx_dev_errs;
 struct shrinker *xdx_shrinker_registered;
 struct bus_type pci_bus_type;
+
+/*
+ * A grace period: no reader runs beside the code here, so it only ends
+ * the count of erases and notes a wait where the kernel could not sleep.
+ */
+void xdx_sim_synchronize_rcu(void)
+{
+	if (sim.in_atomic || xdx_rcu_depth)
+		sim.bad_waits++;
+	xdx_sim_erases_since_gp = 0;
+}
 
 void xdx_lock_bug(const char *what)
 {
@@ -84,6 +96,7 @@ void sim_init(unsigned long low_frames, unsigned int seed)
 	unsigned long pfn, m;
 
 	memset(&sim, 0, sizeof(sim));
+	xdx_sim_erases_since_gp = 0;
 	memset(xdx_sim_pages, 0, sizeof(xdx_sim_pages));
 	sim.contig_order = SIM_CONTIG_ORDER;
 	srand(seed);
@@ -296,6 +309,8 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 		return;
 	if (!sim_backend_owned(pfn, order))
 		sim.bad_exchanges++;
+	if (xdx_sim_erases_since_gp)	/* a reader may still copy to it */
+		sim.early_destroys++;
 	memset(phys_to_virt(pstart), 0, PAGE_SIZE << order);
 	for (i = 0; i < n; i++)
 		assert(sim.p2m[pfn + i] == sim.p2m[pfn] + i);

@@ -34,6 +34,8 @@ struct xdx_sim {
 	unsigned long bad_exchanges;		/* a page not the backend's own */
 	unsigned long atomic_grows;		/* GFP_KERNEL growth in atomic context */
 	unsigned long bad_frees;
+	unsigned long bad_waits;		/* one in atomic context or under RCU */
+	unsigned long early_destroys;		/* given back before a grace period */
 };
 extern struct xdx_sim sim;
 
