@@ -1222,6 +1222,8 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
  */
 struct xdx_region *xdx_region_find(phys_addr_t phys, struct xdx_mapping *m)
 {
+	RCU_LOCKDEP_WARN(m && !rcu_read_lock_held(),
+			 "a mapping read outside rcu_read_lock()");
 	return xdx_region_lookup(phys, 0, m);
 }
 

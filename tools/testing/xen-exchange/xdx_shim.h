@@ -110,13 +110,19 @@ typedef struct { int held; unsigned long taken; } spinlock_t;
 void xdx_lock_bug(const char *what);
 #define DEFINE_SPINLOCK(x)	spinlock_t x = { 0 }
 #define spin_lock_init(l)	(*(l) = (spinlock_t){ 0 })
-#define spin_lock_irqsave(l, f)	do { (f) = 0; (l)->taken++; if ((l)->held++) xdx_lock_bug("recursive"); } while (0)
-#define spin_unlock_irqrestore(l, f) do { (void)(f); if (!(l)->held--) xdx_lock_bug("unbalanced"); } while (0)
+extern int xdx_sim_locks_held;		/* of every lock: no sleeping */
+#define spin_lock_irqsave(l, f)	do { (f) = 0; (l)->taken++; xdx_sim_locks_held++; \
+				     if ((l)->held++) xdx_lock_bug("recursive"); } while (0)
+#define spin_unlock_irqrestore(l, f) do { (void)(f); xdx_sim_locks_held--; \
+				     if (!(l)->held--) xdx_lock_bug("unbalanced"); } while (0)
 #define lockdep_assert_held(l)	do { if (!(l)->held) xdx_lock_bug("not held"); } while (0)
 
 extern int xdx_rcu_depth;
 #define rcu_read_lock()		(xdx_rcu_depth++)
 #define rcu_read_unlock()	(xdx_rcu_depth--)
+#define rcu_read_lock_held()	(xdx_rcu_depth > 0)
+void xdx_sim_rcu_warn(const char *what);	/* xdx_sim.c: counted */
+#define RCU_LOCKDEP_WARN(c, s)	do { if (c) xdx_sim_rcu_warn(s); } while (0)
 #undef synchronize_rcu			/* tools/include's: nothing */
 void xdx_sim_synchronize_rcu(void);	/* xdx_sim.c: checks where it waits */
 #define synchronize_rcu()	xdx_sim_synchronize_rcu()

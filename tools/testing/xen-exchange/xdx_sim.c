@@ -32,6 +32,7 @@ int xdx_verbose;
 int xdx_fail_kzalloc;
 int xdx_rcu_depth;
 unsigned long xdx_sim_erases_since_gp;
+int xdx_sim_locks_held;
 int xdx_sim_cpu;
 unsigned long xdx_dev_errs;
 struct shrinker *xdx_shrinker_registered;
@@ -43,9 +44,17 @@ struct bus_type pci_bus_type;
  */
 void xdx_sim_synchronize_rcu(void)
 {
-	if (sim.in_atomic || xdx_rcu_depth)
+	if (sim.in_atomic || xdx_rcu_depth || xdx_sim_locks_held)
 		sim.bad_waits++;
 	xdx_sim_erases_since_gp = 0;
+}
+
+/* RCU_LOCKDEP_WARN(): counted, and the books fail on it. */
+void xdx_sim_rcu_warn(const char *what)
+{
+	if (xdx_verbose)
+		printf("# RCU: %s\n", what);
+	sim.rcu_warnings++;
 }
 
 void xdx_lock_bug(const char *what)

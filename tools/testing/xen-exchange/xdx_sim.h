@@ -36,6 +36,7 @@ struct xdx_sim {
 	unsigned long bad_frees;
 	unsigned long bad_waits;		/* one in atomic context or under RCU */
 	unsigned long early_destroys;		/* given back before a grace period */
+	unsigned long rcu_warnings;		/* RCU_LOCKDEP_WARN() that fired */
 };
 extern struct xdx_sim sim;
 
