@@ -484,7 +484,7 @@ static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 		pages += 1UL << r->order;
 		xdx_count(XDX_RELEASES, 1);
 		e = xdx_extent_of(r);
-		kfree_rcu(r, rcu);
+		kfree(r);	/* out of the tree since before the grace period */
 		while (n && e.order < XDX_MERGE_MAX_ORDER &&
 		       xdx_halves(&stack[n - 1], &e)) {
 			e = stack[--n];
