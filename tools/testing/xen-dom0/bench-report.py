@@ -382,10 +382,10 @@ for line in claim_lines:
         # runs of a pair: in a fresh-clone run of a0ae50a, bounce-only's
         # sg median was 310 µs in one repeat and 222 in the next)
         pr = pair_ratios(c)
-        fast = statistics.median(pr) if pr else None
-        ok = fast is not None and fast >= want
+        pair_med = statistics.median(pr) if pr else None
+        ok = pair_med is not None and pair_med >= want
         how = '(median of %d off-on pairs %s >= %.2f%s)' % (
-            len(pr), '%.2f' % fast if fast else 'n/a', want,
+            len(pr), '%.2f' % pair_med if pair_med else 'n/a', want,
             ', %d of them faster' % sum(x > 1 for x in pr) if pr else '')
     else:
         ok = r is not None and r >= want
