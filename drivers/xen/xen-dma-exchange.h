@@ -103,6 +103,7 @@ struct xdx_region {
 	enum xdx_class cls;
 	unsigned long map_seq;		/* odd while mapped */
 	unsigned long idle_since;	/* jiffies, while free */
+	unsigned long gp_state;		/* RCU's, at the last put */
 	phys_addr_t orig;		/* the caller's buffer */
 	unsigned int offset;		/* of the data in the region */
 	size_t size;

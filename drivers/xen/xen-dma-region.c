@@ -153,7 +153,7 @@ static const struct latch_tree_ops xdx_region_tree_ops = {
  * the others).  Readers of the tree hold rcu_read_lock() and use what they
  * found only if its @map_seq says mapped (xdx_region_lookup()); a sync
  * holds it until its copy is done, and regions are given back to Xen
- * only after a grace period (xdx_destroy_list()).
+ * only a grace period after their last put (xdx_destroy_list()).
  */
 static DEFINE_SPINLOCK(xdx_region_lock);
 static struct latch_tree_root xdx_region_tree;
@@ -314,6 +314,7 @@ static struct xdx_region *xdx_region_create(enum xdx_class cls,
 	r->maddr = maddr;
 	r->order = order;
 	r->cls = cls;
+	r->gp_state = get_completed_synchronize_rcu();	/* never mapped */
 	INIT_LIST_HEAD(&r->list);
 	xdx_count(XDX_EXCHANGES, 1);
 	xdx_count(XDX_BYTES_EXCHANGED, bytes);
@@ -447,6 +448,21 @@ static void xdx_region_unlink(struct xdx_region *r, struct list_head *dead)
 	xdx_unclaim(r->cls, r->order);
 }
 
+/*
+ * Whether a region on @dead was put back (xdx_region_put()) less than a
+ * grace period ago: a stale sync that found it mapped may still be
+ * copying to its pages.
+ */
+static bool xdx_regions_recently_put(struct list_head *dead)
+{
+	struct xdx_region *r;
+
+	list_for_each_entry(r, dead, list)
+		if (!poll_state_synchronize_rcu(r->gp_state))
+			return true;
+	return false;
+}
+
 static int xdx_pfn_cmp(void *priv, const struct list_head *a,
 		       const struct list_head *b)
 {
@@ -460,9 +476,12 @@ static int xdx_pfn_cmp(void *priv, const struct list_head *a,
  * all given back at once go back in one hypercall.  In PFN order, a stack
  * holds extents that may still grow, of strictly decreasing order, each
  * ending where the next begins; what cannot grow any more goes back.
- * First an RCU grace period: a lock-free reader that found one of them
- * in the tree before it left (a stale sync, xdx_region_find()) has
- * finished copying before its pages go.  Process context.
+ * First, if one of them was put back less than an RCU grace period ago
+ * (xdx_regions_recently_put()), a grace period: a lock-free reader that
+ * found it still mapped (a stale sync, xdx_region_find()) has finished
+ * copying before its pages go.  Readers that found it later saw it
+ * unmapped and use only its struct, freed after a grace period.
+ * Process context.
  *
  * Return: the number of pages given back.
  */
@@ -475,16 +494,15 @@ static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 
 	/* strictly decreasing orders, each at most XDX_MAX_ORDER, fit */
 	BUILD_BUG_ON(XDX_MERGE_MAX_ORDER > XDX_MAX_ORDER);
-	if (list_empty(dead))
-		return 0;
-	synchronize_rcu();
+	if (xdx_regions_recently_put(dead))
+		synchronize_rcu();
 	list_sort(NULL, dead, xdx_pfn_cmp);
 	list_for_each_entry_safe(r, tmp, dead, list) {
 		list_del(&r->list);
 		pages += 1UL << r->order;
 		xdx_count(XDX_RELEASES, 1);
 		e = xdx_extent_of(r);
-		kfree(r);	/* out of the tree since before the grace period */
+		kfree_rcu(r, rcu);	/* readers may have found it in the tree */
 		while (n && e.order < XDX_MERGE_MAX_ORDER &&
 		       xdx_halves(&stack[n - 1], &e)) {
 			e = stack[--n];
@@ -563,6 +581,7 @@ static void xdx_region_add_part(const struct xdx_region *whole,
 	part->maddr = whole->maddr + PFN_PHYS(off);
 	part->order = order;
 	part->cls = whole->cls;
+	part->gp_state = whole->gp_state;
 	xdx_region_add(part, false);
 }
 
@@ -698,6 +717,12 @@ static struct xdx_region *xdx_region_merge(struct xdx_region *a,
 	whole->maddr = lo->maddr;
 	whole->order = lo->order + 1;
 	whole->cls = lo->cls;
+	/* readers of either half: a state later than both if one is young */
+	if (poll_state_synchronize_rcu(a->gp_state) &&
+	    poll_state_synchronize_rcu(b->gp_state))
+		whole->gp_state = get_completed_synchronize_rcu();
+	else
+		whole->gp_state = get_state_synchronize_rcu();
 	trace_xen_dma_exchange_merge(whole->pfn, whole->order);
 	xdx_region_take_free(a);
 	xdx_region_take_free(b);
@@ -1103,6 +1128,8 @@ void xdx_region_put(struct xdx_region *r)
 	unsigned long flags;
 
 	r->idle_since = jiffies;
+	/* after the claim: a reader from now on finds @r unmapped */
+	r->gp_state = get_state_synchronize_rcu();
 	if (xdx_mag_push(r))
 		return;
 	spin_lock_irqsave(&xdx_region_lock, flags);

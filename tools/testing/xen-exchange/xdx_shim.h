@@ -126,6 +126,11 @@ void xdx_sim_rcu_warn(const char *what);	/* xdx_sim.c: counted */
 #undef synchronize_rcu			/* tools/include's: nothing */
 void xdx_sim_synchronize_rcu(void);	/* xdx_sim.c: checks where it waits */
 #define synchronize_rcu()	xdx_sim_synchronize_rcu()
+/* a state taken now is complete once the next grace period has ended */
+extern unsigned long xdx_sim_gp_seq;	/* grace periods ended */
+#define get_state_synchronize_rcu()	(xdx_sim_gp_seq + 1)
+#define get_completed_synchronize_rcu()	0UL
+#define poll_state_synchronize_rcu(s)	((s) <= xdx_sim_gp_seq)
 #define rcu_dereference_raw(p)	(p)
 struct rcu_head { void *next; };
 #define rb_link_node_rcu	rb_link_node
@@ -164,20 +169,6 @@ extern int xdx_sim_cpu;
 /* The kernel's own latched rbtree, over tools/lib/rbtree.c. */
 #include XDX_RBTREE_LATCH
 
-/*
- * Every erase counted: a region's pages may be given back only after a
- * grace period has passed since lock-free readers could last find it
- * (xen_destroy_contiguous_region() in xdx_sim.c checks).
- */
-extern unsigned long xdx_sim_erases_since_gp;
-static inline void xdx_sim_latch_tree_erase(struct latch_tree_node *node,
-					    struct latch_tree_root *root,
-					    const struct latch_tree_ops *ops)
-{
-	latch_tree_erase(node, root, ops);
-	xdx_sim_erases_since_gp++;
-}
-#define latch_tree_erase xdx_sim_latch_tree_erase
 
 /* ---- time, work, shrinker ---- */
 #define HZ			1000

@@ -31,7 +31,7 @@ const struct dma_map_ops *dma_ops = &xen_swiotlb_dma_ops;
 int xdx_verbose;
 int xdx_fail_kzalloc;
 int xdx_rcu_depth;
-unsigned long xdx_sim_erases_since_gp;
+unsigned long xdx_sim_gp_seq;
 int xdx_sim_locks_held;
 int xdx_sim_cpu;
 unsigned long xdx_dev_errs;
@@ -40,13 +40,28 @@ struct bus_type pci_bus_type;
 
 /*
  * A grace period: no reader runs beside the code here, so it only ends
- * the count of erases and notes a wait where the kernel could not sleep.
+ * one (what unmaps before it may be given back) and notes a wait where
+ * the kernel could not sleep.
  */
 void xdx_sim_synchronize_rcu(void)
 {
 	if (sim.in_atomic || xdx_rcu_depth || xdx_sim_locks_held)
 		sim.bad_waits++;
-	xdx_sim_erases_since_gp = 0;
+	xdx_sim_gp_seq++;
+	sim.grace_periods++;
+}
+
+/*
+ * The unmap of a region's mapping of [@phys, +@size): until the next
+ * grace period a stale sync may still copy to those pages, so they may
+ * not be given back (xen_destroy_contiguous_region() checks).
+ */
+void sim_note_unmap(phys_addr_t phys, size_t size)
+{
+	unsigned long pfn;
+
+	for (pfn = PHYS_PFN(phys); pfn <= PHYS_PFN(phys + size - 1); pfn++)
+		sim.unmapped_before_gp[pfn] = xdx_sim_gp_seq + 1;
 }
 
 /* RCU_LOCKDEP_WARN(): counted, and the books fail on it. */
@@ -105,7 +120,6 @@ void sim_init(unsigned long low_frames, unsigned int seed)
 	unsigned long pfn, m;
 
 	memset(&sim, 0, sizeof(sim));
-	xdx_sim_erases_since_gp = 0;
 	memset(xdx_sim_pages, 0, sizeof(xdx_sim_pages));
 	sim.contig_order = SIM_CONTIG_ORDER;
 	srand(seed);
@@ -318,8 +332,9 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 		return;
 	if (!sim_backend_owned(pfn, order))
 		sim.bad_exchanges++;
-	if (xdx_sim_erases_since_gp)	/* a reader may still copy to it */
-		sim.early_destroys++;
+	for (i = 0; i < n; i++)		/* a reader may still copy to it */
+		if (sim.unmapped_before_gp[pfn + i] > xdx_sim_gp_seq)
+			sim.early_destroys++;
 	memset(phys_to_virt(pstart), 0, PAGE_SIZE << order);
 	for (i = 0; i < n; i++)
 		assert(sim.p2m[pfn + i] == sim.p2m[pfn] + i);

@@ -22,6 +22,7 @@ struct xdx_sim {
 	long m2p[SIM_MFNS];			/* owning pfn, SIM_FREE, SIM_OTHER */
 	unsigned char mem[SIM_PFNS][4096];	/* contents, by pfn */
 	bool allocated[SIM_PFNS];
+	unsigned long unmapped_before_gp[SIM_PFNS];	/* xdx_sim_gp_seq + 1 at the unmap */
 	unsigned long cursor;
 	unsigned int contig_order;		/* mmu_pv's discontig_frames_order */
 	bool in_atomic;				/* inside the mapping path */
@@ -35,12 +36,14 @@ struct xdx_sim {
 	unsigned long atomic_grows;		/* GFP_KERNEL growth in atomic context */
 	unsigned long bad_frees;
 	unsigned long bad_waits;		/* one in atomic context or under RCU */
-	unsigned long early_destroys;		/* given back before a grace period */
+	unsigned long early_destroys;		/* pages given back before a grace period */
+	unsigned long grace_periods;		/* synchronize_rcu() calls */
 	unsigned long rcu_warnings;		/* RCU_LOCKDEP_WARN() that fired */
 };
 extern struct xdx_sim sim;
 
 void sim_init(unsigned long low_frames, unsigned int seed);
+void sim_note_unmap(phys_addr_t phys, size_t size);
 void sim_fill(phys_addr_t phys, size_t size, unsigned int seed);
 unsigned char *sim_machine_byte(dma_addr_t maddr);
 unsigned long sim_free_low_frames(void);
