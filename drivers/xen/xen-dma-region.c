@@ -231,14 +231,17 @@ static bool xdx_claim(enum xdx_class cls, unsigned int order)
 	return true;
 }
 
+/* Give back the budget of @pages, @low_pages of them below 4 GiB. */
+static void xdx_unclaim_pages(unsigned long pages, unsigned long low_pages)
+{
+	lockdep_assert_held(&xdx_region_lock);
+	xdx_held_bytes -= pages << PAGE_SHIFT;
+	xdx_held_low_bytes -= low_pages << PAGE_SHIFT;
+}
+
 static void xdx_unclaim(enum xdx_class cls, unsigned int order)
 {
-	unsigned long bytes = PAGE_SIZE << order;
-
-	lockdep_assert_held(&xdx_region_lock);
-	xdx_held_bytes -= bytes;
-	if (cls == XDX_CLASS_LOW)
-		xdx_held_low_bytes -= bytes;
+	xdx_unclaim_pages(1UL << order, cls == XDX_CLASS_LOW ? 1UL << order : 0);
 }
 
 #if IS_ENABLED(CONFIG_XEN_DMA_EXCHANGE_KUNIT_TEST)
@@ -440,12 +443,14 @@ static void xdx_region_take_free(struct xdx_region *r)
 	latch_tree_erase(&r->lt, &xdx_region_tree, &xdx_region_tree_ops);
 }
 
-/* Take a free region off its list and out of the tree, for destruction. */
+/*
+ * Take a free region off its list and out of the tree, for destruction;
+ * it counts against the budgets until it is given back.
+ */
 static void xdx_region_unlink(struct xdx_region *r, struct list_head *dead)
 {
 	xdx_region_take_free(r);
 	list_add(&r->list, dead);
-	xdx_unclaim(r->cls, r->order);
 }
 
 /*
@@ -480,26 +485,30 @@ static int xdx_pfn_cmp(void *priv, const struct list_head *a,
  * (xdx_regions_recently_put()), a grace period: a lock-free reader that
  * found it still mapped (a stale sync, xdx_region_find()) has finished
  * copying before its pages go.  Readers that found it later saw it
- * unmapped and use only its struct, freed after a grace period.
- * Process context.
+ * unmapped and use only its struct, freed after a grace period.  Then
+ * their budget.  Process context.
  *
  * Return: the number of pages given back.
  */
 static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 {
 	struct xdx_extent stack[XDX_NR_ORDERS], e;
+	unsigned long flags, pages = 0, low_pages = 0;
 	struct xdx_region *r, *tmp;
-	unsigned long pages = 0;
 	unsigned int n = 0;
 
 	/* strictly decreasing orders, each at most XDX_MAX_ORDER, fit */
 	BUILD_BUG_ON(XDX_MERGE_MAX_ORDER > XDX_MAX_ORDER);
+	if (list_empty(dead))
+		return 0;
 	if (xdx_regions_recently_put(dead))
 		synchronize_rcu();
 	list_sort(NULL, dead, xdx_pfn_cmp);
 	list_for_each_entry_safe(r, tmp, dead, list) {
 		list_del(&r->list);
 		pages += 1UL << r->order;
+		if (r->cls == XDX_CLASS_LOW)
+			low_pages += 1UL << r->order;
 		xdx_count(XDX_RELEASES, 1);
 		e = xdx_extent_of(r);
 		kfree_rcu(r, rcu);	/* readers may have found it in the tree */
@@ -513,6 +522,9 @@ static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 		stack[n++] = e;
 	}
 	xdx_give_back(stack, n, why);
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	xdx_unclaim_pages(pages, low_pages);
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
 	return pages;
 }
 

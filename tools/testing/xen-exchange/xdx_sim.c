@@ -335,6 +335,10 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 	for (i = 0; i < n; i++)		/* a reader may still copy to it */
 		if (sim.unmapped_before_gp[pfn + i] > xdx_sim_gp_seq)
 			sim.early_destroys++;
+	/* the budgets count what is held until it is given back */
+	if (sim_backend_held_bytes() <
+	    (sim.frames_exchanged - sim.frames_returned) * PAGE_SIZE)
+		sim.held_undercounted++;
 	memset(phys_to_virt(pstart), 0, PAGE_SIZE << order);
 	for (i = 0; i < n; i++)
 		assert(sim.p2m[pfn + i] == sim.p2m[pfn] + i);

@@ -38,11 +38,13 @@ struct xdx_sim {
 	unsigned long bad_waits;		/* one in atomic context or under RCU */
 	unsigned long early_destroys;		/* pages given back before a grace period */
 	unsigned long grace_periods;		/* synchronize_rcu() calls */
+	unsigned long held_undercounted;	/* budgets below the frames held */
 	unsigned long rcu_warnings;		/* RCU_LOCKDEP_WARN() that fired */
 };
 extern struct xdx_sim sim;
 
 void sim_init(unsigned long low_frames, unsigned int seed);
+unsigned long sim_backend_held_bytes(void);	/* xdx_test.c */
 void sim_note_unmap(phys_addr_t phys, size_t size);
 void sim_fill(phys_addr_t phys, size_t size, unsigned int seed);
 unsigned char *sim_machine_byte(dma_addr_t maddr);
