@@ -97,8 +97,14 @@ static inline void *kzalloc(size_t n, gfp_t gfp)
 	}
 	return calloc(1, n);
 }
-#define kfree(p)		free(p)
-#define kfree_rcu(p, f)		free(p)		/* no reader outlives a call here */
+/*
+ * A struct a lock-free reader may have found in the tree (erased less
+ * than a grace period ago) goes with kfree_rcu(); kfree() of one is
+ * counted (xdx_sim.c).  No reader outlives a call here, so both free now.
+ */
+void xdx_sim_kfree(const void *p, bool rcu);
+#define kfree(p)		xdx_sim_kfree(p, false)
+#define kfree_rcu(p, f)		xdx_sim_kfree(p, true)
 
 /*
  * ---- locks, RCU, atomics, per-CPU ----
@@ -169,6 +175,17 @@ extern int xdx_sim_cpu;
 /* The kernel's own latched rbtree, over tools/lib/rbtree.c. */
 #include XDX_RBTREE_LATCH
 
+
+/* Every erase noted, for xdx_sim_kfree(). */
+void xdx_sim_note_erase(const void *node);
+static inline void xdx_sim_latch_tree_erase(struct latch_tree_node *node,
+					    struct latch_tree_root *root,
+					    const struct latch_tree_ops *ops)
+{
+	latch_tree_erase(node, root, ops);
+	xdx_sim_note_erase(node);
+}
+#define latch_tree_erase xdx_sim_latch_tree_erase
 
 /* ---- time, work, shrinker ---- */
 #define HZ			1000

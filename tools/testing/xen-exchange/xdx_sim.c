@@ -39,6 +39,14 @@ struct shrinker *xdx_shrinker_registered;
 struct bus_type pci_bus_type;
 
 /*
+ * Nodes erased from a latched tree since the last grace period: a
+ * lock-free reader may still read the struct around one (the node is the
+ * first member of struct xdx_region, so they share the address).
+ */
+static const void *erased[4096];
+static unsigned int nr_erased;
+
+/*
  * A grace period: no reader runs beside the code here, so it only ends
  * one (what unmaps before it may be given back) and notes a wait where
  * the kernel could not sleep.
@@ -49,6 +57,7 @@ void xdx_sim_synchronize_rcu(void)
 		sim.bad_waits++;
 	xdx_sim_gp_seq++;
 	sim.grace_periods++;
+	nr_erased = 0;
 }
 
 /*
@@ -62,6 +71,26 @@ void sim_note_unmap(phys_addr_t phys, size_t size)
 
 	for (pfn = PHYS_PFN(phys); pfn <= PHYS_PFN(phys + size - 1); pfn++)
 		sim.unmapped_before_gp[pfn] = xdx_sim_gp_seq + 1;
+}
+
+void xdx_sim_note_erase(const void *node)
+{
+	assert(nr_erased < ARRAY_SIZE(erased));
+	erased[nr_erased++] = node;
+}
+
+void xdx_sim_kfree(const void *p, bool rcu)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_erased; i++)
+		if (erased[i] == p) {
+			if (!rcu)
+				sim.early_frees++;
+			erased[i] = erased[--nr_erased];
+			break;
+		}
+	free((void *)p);
 }
 
 /* RCU_LOCKDEP_WARN(): counted, and the books fail on it. */
@@ -120,6 +149,7 @@ void sim_init(unsigned long low_frames, unsigned int seed)
 	unsigned long pfn, m;
 
 	memset(&sim, 0, sizeof(sim));
+	nr_erased = 0;
 	memset(xdx_sim_pages, 0, sizeof(xdx_sim_pages));
 	sim.contig_order = SIM_CONTIG_ORDER;
 	srand(seed);
