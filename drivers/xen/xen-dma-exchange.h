@@ -83,16 +83,19 @@ enum xdx_class {
  * is off the free lists (in a CPU's magazine, mapped, or claimed by an
  * unmap), as xdx_free_buddy() tests.  @idle_since is protected by that
  * lock while the region is on a free list, and belongs to whoever took
- * it off otherwise.  @orig, @offset, @size, @dir describe the mapping the
- * region serves; they are written (xdx_region_get()) before @map_seq
- * turns odd (xdx_region_commit()), which publishes them, and read by the
- * mapping's unmap and syncs; a stale unmap or sync (a driver bug) may
- * read @orig, @offset and @size while the next mapping writes them, hence
- * READ_ONCE() and WRITE_ONCE() there, and the sequence read again after
- * them.  @map_seq is odd while the region is mapped;
- * the commit and the unmap's claim (a compare-and-exchange, so that of
- * two unmaps one wins) each add one, so a lookup that read it before the
- * mapping ended cannot claim a later one.
+ * it off otherwise; so is @gp_state, RCU's grace-period state when the
+ * region was last put back (or, for a split's part or a merge's whole,
+ * one no earlier than its own regions'), which a give-back polls.
+ * @orig, @offset, @size, @dir describe the mapping the region serves;
+ * they are written (xdx_region_get()) before @map_seq turns odd
+ * (xdx_region_commit()), which publishes them, and read by the mapping's
+ * unmap and syncs; a stale unmap or sync (a driver bug) may read @orig,
+ * @offset and @size while the next mapping writes them, hence READ_ONCE()
+ * and WRITE_ONCE() there, and the sequence read again after them.
+ * @map_seq is odd while the region is mapped; the commit and the unmap's
+ * claim (a compare-and-exchange, so that of two unmaps one wins) each add
+ * one, so a lookup that read it before the mapping ended cannot claim a
+ * later one.
  */
 struct xdx_region {
 	struct latch_tree_node lt;	/* in xdx_region_tree, by pfn */

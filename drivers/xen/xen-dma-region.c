@@ -1253,8 +1253,8 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
  * The caller has tested xen_dma_exchange_nr_mapped.  A caller that uses
  * the region's pages after this returns holds rcu_read_lock() from before
  * the call until it is done with them: a region may be unmapped meanwhile
- * (a stale sync, a driver's bug), but is given back to Xen only after a
- * grace period.
+ * (a stale sync, a driver's bug), but is given back to Xen only a grace
+ * period after that.
  *
  * Return: the region, or NULL if @phys is in no mapped region of ours
  * (or, with @m, its mapping ended while it was read).
