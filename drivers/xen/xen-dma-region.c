@@ -1023,6 +1023,68 @@ static void xdx_mags_count(unsigned int nr[XDX_NR_CLASSES][XDX_NR_ORDERS])
 					READ_ONCE(per_cpu_ptr(xdx_mags, cpu)->n[cls][order]);
 }
 
+/*
+ * For xdx_region_get(), a miss in this CPU's magazine: a free region from
+ * the free lists (and, if @on_cpu, a batch more of @order for the
+ * magazine), else one exchanged now.
+ */
+static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
+						unsigned int order, bool large,
+						bool on_cpu,
+						enum xdx_stat *why)
+{
+	unsigned int now = large ? XDX_ATOMIC_ORDER_MAX : READ_ONCE(xdx_atomic_order);
+	struct xdx_region *r, *batch[XDX_MAG_SIZE / 2];
+	unsigned int nr_batch = 0;
+	unsigned long flags;
+	bool low_water;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	r = xdx_first_free(cls, order, (large || order > now) ? 0 :
+			   xdx_class_reserve(cls));
+	if (r) {
+		xdx_region_take(r);
+		if (on_cpu)
+			nr_batch = xdx_take_batch(cls, order, batch,
+						  READ_ONCE(xdx_cpu_cache) / 2);
+		low_water = xdx_nr_free[cls][r->order] < xdx_class_reserve(cls) ||
+			    xdx_nr_spares < XDX_NR_ORDERS;
+		if (r->order != order) {	/* borrowed: build the right size */
+			xdx_want_more(cls, order);
+			low_water = true;
+		}
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_mag_fill(batch, nr_batch);
+		xdx_count(XDX_REUSES, 1);
+		if (low_water)
+			xdx_kick_refill();
+		return r;
+	}
+	if (order > now) {
+		xdx_want_more(cls, order);
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_kick_refill();
+		*why = XDX_SKIP_ATOMIC;
+		return NULL;
+	}
+	if (!xdx_claim(cls, order)) {
+		xdx_want_more(cls, order);
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_kick_refill();	/* may trim other sizes */
+		*why = XDX_SKIP_BUDGET;
+		return NULL;
+	}
+	xdx_want_more(cls, order);	/* this size runs short: grow it */
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+	xdx_kick_refill();
+
+	r = xdx_region_create(cls, order, GFP_NOWAIT, why);
+	if (r)
+		xdx_count(XDX_MAP_EXCHANGES, 1);
+	xdx_region_publish(r, cls, order, true);
+	return r;
+}
+
 /**
  * xdx_region_get() - a region for a mapping of @order in @cls
  * @cls: address class
@@ -1059,12 +1121,8 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 				  enum dma_data_direction dir, bool large,
 				  enum xdx_stat *why)
 {
-	unsigned int now = large ? XDX_ATOMIC_ORDER_MAX : READ_ONCE(xdx_atomic_order);
 	bool on_cpu = xdx_test_aid() == XDX_TEST_NONE && order <= XDX_MAG_MAX_ORDER;
-	struct xdx_region *r, *batch[XDX_MAG_SIZE / 2];
-	unsigned int nr_batch = 0;
-	unsigned long flags;
-	bool low_water;
+	struct xdx_region *r;
 
 	/* Pairs with the release in xdx_region_init(): lists set up. */
 	if (!smp_load_acquire(&xdx_ready)) {
@@ -1073,57 +1131,14 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 	}
 	r = on_cpu ? xdx_mag_pop(cls, order) : NULL;
 	if (r) {
-		xdx_region_set_mapping(r, orig, size, dir);
 		xdx_count(XDX_REUSES, 1);
 		xdx_count(XDX_CPU_REUSES, 1);
-		return r;
+	} else {
+		r = xdx_region_get_shared(cls, order, large, on_cpu, why);
 	}
-	spin_lock_irqsave(&xdx_region_lock, flags);
-	r = xdx_first_free(cls, order, (large || order > now) ? 0 :
-			   xdx_class_reserve(cls));
-	if (r) {
-		xdx_region_take(r);
+	/* not yet mapped: lock-free readers ignore these until the commit */
+	if (r)
 		xdx_region_set_mapping(r, orig, size, dir);
-		if (on_cpu)
-			nr_batch = xdx_take_batch(cls, order, batch,
-						  READ_ONCE(xdx_cpu_cache) / 2);
-		low_water = xdx_nr_free[cls][r->order] < xdx_class_reserve(cls) ||
-			    xdx_nr_spares < XDX_NR_ORDERS;
-		if (r->order != order) {	/* borrowed: build the right size */
-			xdx_want_more(cls, order);
-			low_water = true;
-		}
-		spin_unlock_irqrestore(&xdx_region_lock, flags);
-		xdx_mag_fill(batch, nr_batch);
-		xdx_count(XDX_REUSES, 1);
-		if (low_water)
-			xdx_kick_refill();
-		return r;
-	}
-	if (order > now) {
-		xdx_want_more(cls, order);
-		spin_unlock_irqrestore(&xdx_region_lock, flags);
-		xdx_kick_refill();
-		*why = XDX_SKIP_ATOMIC;
-		return NULL;
-	}
-	if (!xdx_claim(cls, order)) {
-		xdx_want_more(cls, order);
-		spin_unlock_irqrestore(&xdx_region_lock, flags);
-		xdx_kick_refill();	/* may trim other sizes */
-		*why = XDX_SKIP_BUDGET;
-		return NULL;
-	}
-	xdx_want_more(cls, order);	/* this size runs short: grow it */
-	spin_unlock_irqrestore(&xdx_region_lock, flags);
-	xdx_kick_refill();
-
-	r = xdx_region_create(cls, order, GFP_NOWAIT, why);
-	if (r) {
-		xdx_count(XDX_MAP_EXCHANGES, 1);
-		xdx_region_set_mapping(r, orig, size, dir);
-	}
-	xdx_region_publish(r, cls, order, true);
 	return r;
 }
 
