@@ -85,7 +85,8 @@ enum xdx_class {
  * lock while the region is on a free list, and belongs to whoever took
  * it off otherwise; so is @gp_state, RCU's grace-period state when the
  * region was last put back (or, for a split's part or a merge's whole,
- * one no earlier than its own regions'), which a give-back polls.
+ * one no earlier than that of the regions it was made from), which a
+ * give-back polls.
  * @orig, @offset, @size, @dir describe the mapping the region serves;
  * they are written (xdx_region_get()) before @map_seq turns odd
  * (xdx_region_commit()), which publishes them, and read by the mapping's

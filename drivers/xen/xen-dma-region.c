@@ -1024,9 +1024,9 @@ static void xdx_mags_count(unsigned int nr[XDX_NR_CLASSES][XDX_NR_ORDERS])
 }
 
 /*
- * For xdx_region_get(), a miss in this CPU's magazine: a free region from
- * the free lists (and, if @on_cpu, a batch more of @order for the
- * magazine), else one exchanged now.
+ * For xdx_region_get() past this CPU's magazine (or without one): a free
+ * region from the free lists (and, if @on_cpu, a batch more of @order for
+ * the magazine), else one exchanged now; NULL, with *@why, if none.
  */
 static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
 						unsigned int order, bool large,

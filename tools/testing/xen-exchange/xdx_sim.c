@@ -39,11 +39,12 @@ struct shrinker *xdx_shrinker_registered;
 struct bus_type pci_bus_type;
 
 /*
- * Nodes erased from a latched tree since the last grace period: a
- * lock-free reader may still read the struct around one (the node is the
- * first member of struct xdx_region, so they share the address).
+ * Nodes erased from a latched tree since the last grace period and not
+ * yet freed: a lock-free reader may still read the struct around one (the
+ * node is the first member of struct xdx_region, so they share the
+ * address; xdx_test.c asserts it).  Each such struct holds a page.
  */
-static const void *erased[4096];
+static const void *erased[SIM_PFNS];
 static unsigned int nr_erased;
 
 /*

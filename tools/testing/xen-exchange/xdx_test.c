@@ -447,6 +447,9 @@ static void check_books(const char *where)
 	}
 }
 
+/* xdx_sim_kfree() knows a region's struct by its tree node's address */
+_Static_assert(offsetof(struct xdx_region, lt) == 0, "lt first");
+
 /* What the budgets count, for xen_destroy_contiguous_region() in xdx_sim.c. */
 unsigned long sim_backend_held_bytes(void)
 {
@@ -509,6 +512,7 @@ static void teardown(void)
 			__xen_dma_exchange_unmap(&dev32, PFN_PHYS(r->pfn) + r->offset,
 						 r->size, DMA_TO_DEVICE, 0);
 	xdx_region_release_free();
+	check_books("teardown flush");
 	xdx_region_held(&total, &low, &in_use);
 	if (total || low || in_use || first_region() || sim_pages_allocated() ||
 	    sim.frames_returned != sim.frames_exchanged) {
@@ -1756,7 +1760,8 @@ static void test_release_and_shrinker_give_frames_back(void)
  * mapped may still be copying to its pages (xen_destroy_contiguous_region()
  * in xdx_sim.c counts pages given back too early).  Regions idle since
  * before a grace period go back at once.  A split's parts keep the
- * whole's state, a merge's whole the later of its halves'.
+ * whole's state; a merge's whole takes a fresh one if either half's is
+ * not yet complete.
  */
 static void test_give_back_waits_only_after_recent_puts(void)
 {
