@@ -271,7 +271,7 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	why = xdx_fit(dev, offset, size, promised, &cls, &order);
 	if (why != XDX_NR_STATS)
 		goto fallback;
-	r = xdx_region_get(cls, order, phys, size, dir, promised, &why);
+	r = xdx_region_get(cls, order, phys, size, promised, &why);
 	if (!r)
 		goto fallback;
 	addr = phys_to_dma(dev, r->maddr + offset);

@@ -87,7 +87,7 @@ enum xdx_class {
  * region was last put back (or, for a split's part or a merge's whole,
  * one no earlier than that of the regions it was made from), which a
  * give-back polls.
- * @orig, @offset, @size, @dir describe the mapping the region serves;
+ * @orig, @offset, @size describe the mapping the region serves;
  * they are written (xdx_region_get()) before @map_seq turns odd
  * (xdx_region_commit()), which publishes them, and read by the mapping's
  * unmap and syncs; a stale unmap or sync (a driver bug) may read @orig,
@@ -111,7 +111,6 @@ struct xdx_region {
 	phys_addr_t orig;		/* the caller's buffer */
 	unsigned int offset;		/* of the data in the region */
 	size_t size;
-	enum dma_data_direction dir;
 	struct rcu_head rcu;
 };
 
@@ -134,8 +133,7 @@ bool xen_dma_exchange_enabled(void);
 
 /* Owned regions: xen-dma-region.c */
 struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
-				  phys_addr_t orig, size_t size,
-				  enum dma_data_direction dir, bool large,
+				  phys_addr_t orig, size_t size, bool large,
 				  enum xdx_stat *why);
 int xdx_region_boot_order(enum xdx_class cls);
 void xdx_region_put(struct xdx_region *r);

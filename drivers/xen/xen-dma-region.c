@@ -555,13 +555,12 @@ static void xdx_kick_refill(void)
 
 /* Record the mapping @r serves; before it is marked mapped. */
 static void xdx_region_set_mapping(struct xdx_region *r, phys_addr_t orig,
-				   size_t size, enum dma_data_direction dir)
+				   size_t size)
 {
 	/* a stale unmap or sync may read these: see xdx_region_lookup() */
 	WRITE_ONCE(r->orig, orig);
 	WRITE_ONCE(r->offset, offset_in_page(orig));
 	WRITE_ONCE(r->size, size);
-	r->dir = dir;
 }
 
 /* Whether the free region @r has been unused since @before (jiffies). */
@@ -1091,7 +1090,6 @@ static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
  * @order: size, as page order
  * @orig: the caller's buffer, which the region will serve
  * @size: its length
- * @dir: the mapping's direction
  * @large: a size above the fixed pool's maximum that the device was
  *	promised at probe time: it has no other way
  * @why: returns the reason when no region can be had
@@ -1117,8 +1115,7 @@ static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
  * Return: the region, taken, or NULL.
  */
 struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
-				  phys_addr_t orig, size_t size,
-				  enum dma_data_direction dir, bool large,
+				  phys_addr_t orig, size_t size, bool large,
 				  enum xdx_stat *why)
 {
 	bool on_cpu = xdx_test_aid() == XDX_TEST_NONE && order <= XDX_MAG_MAX_ORDER;
@@ -1138,7 +1135,7 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
 	}
 	/* not yet mapped: lock-free readers ignore these until the commit */
 	if (r)
-		xdx_region_set_mapping(r, orig, size, dir);
+		xdx_region_set_mapping(r, orig, size);
 	return r;
 }
 

@@ -1912,15 +1912,15 @@ static void test_region_invisible_until_committed(void)
 	for (cache = 4; cache < 8 && !case_failed; cache -= 4) {	/* 4, then 0 */
 		setup(2);
 		xdx_cpu_cache = cache;
-		r = xdx_region_get(XDX_CLASS_LOW, 0, BUF(0), PAGE_SIZE, DMA_TO_DEVICE,
-				   false, &why);
+		r = xdx_region_get(XDX_CLASS_LOW, 0, BUF(0), PAGE_SIZE, false,
+				   &why);
 		CHECK(r && !xdx_region_mapped(r) && !xdx_region_find(PFN_PHYS(r->pfn), NULL) &&
 		      !xdx_region_claim(PFN_PHYS(r->pfn), PAGE_SIZE) &&
 		      atomic_long_read(&xen_dma_exchange_nr_mapped) == 0);
 		xdx_region_put(r);		/* the mapping could not use it */
 		check_books("not committed");
-		r = xdx_region_get(XDX_CLASS_LOW, 0, BUF(0), PAGE_SIZE, DMA_TO_DEVICE,
-				   false, &why);	/* from the magazine, with 4 */
+		r = xdx_region_get(XDX_CLASS_LOW, 0, BUF(0), PAGE_SIZE, false,
+				   &why);	/* from the magazine, with 4 */
 		CHECK(r && !xdx_region_mapped(r) && !xdx_region_find(PFN_PHYS(r->pfn), NULL) &&
 		      st(XDX_CPU_REUSES) == (cache ? 1 : 0));
 		xdx_region_commit(r);
