@@ -21,6 +21,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -812,6 +813,45 @@ static void xdx_test_release_free(struct kunit *test)
 	xdx_unmap(test, m);
 }
 
+/*
+ * A give-back waits for an RCU grace period only if a region going back
+ * was unmapped since the last one ended (give_back_waits): a flush right
+ * after an unmap waits, one after synchronize_rcu() need not.  A grace
+ * period may end between the unmap and the flush, and other devices'
+ * unmaps and the backend's workers run meanwhile, so each is tried until
+ * it is seen once.  Gives every free region back.
+ */
+static void xdx_test_give_back_waits(struct kunit *test)
+{
+	void *buf = page_address(xdx_alloc_high(test, 0));
+	bool waited = false, spared = false;
+	struct xdx_map *m;
+	u64 waits;
+	int i;
+
+	xdx_fill(buf, PAGE_SIZE, 0x5a);
+	for (i = 0; i < XDX_WAIT_TRIES && !(waited && spared); i++) {
+		bool after_gp = waited;	/* first a flush right after the unmap */
+
+		m = xdx_map(test, buf, PAGE_SIZE, DMA_TO_DEVICE, 0);
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		xdx_expect_region(test, m);
+		xdx_unmap(test, m);
+		if (after_gp)
+			synchronize_rcu();
+		waits = xen_dma_exchange_stat(XDX_GIVE_BACK_WAITS);
+		KUNIT_EXPECT_GT(test, xdx_region_release_free(), 0UL);
+		if (xen_dma_exchange_stat(XDX_GIVE_BACK_WAITS) != waits)
+			waited |= !after_gp;
+		else
+			spared |= after_gp;
+		if (!(waited && spared))
+			msleep(XDX_WAIT_MS);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, waited, "no flush right after an unmap waited");
+	KUNIT_EXPECT_TRUE_MSG(test, spared, "every flush after a grace period waited");
+}
+
 static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE(xdx_test_bus_differs_from_pfn),
 	KUNIT_CASE(xdx_test_to_device),
@@ -829,6 +869,7 @@ static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE(xdx_test_double_unmap_reported),
 	/* last: they empty the free lists */
 	KUNIT_CASE(xdx_test_release_free),
+	KUNIT_CASE(xdx_test_give_back_waits),
 	KUNIT_CASE(xdx_test_split_part),
 	{}
 };

@@ -63,6 +63,7 @@ static const char * const xdx_stat_names[XDX_NR_STATS] = {
 	[XDX_MAP_EXCHANGES]	= "exchanges_in_map",
 	[XDX_BYTES_EXCHANGED]	= "bytes_exchanged",
 	[XDX_RELEASES]	= "regions_released",
+	[XDX_GIVE_BACK_WAITS]	= "give_back_waits",
 	[XDX_BOUNCES]	= "bounces",
 	[XDX_BYTES_BOUNCED]	= "bytes_bounced",
 	[XDX_FAIL_HYPERVISOR]	= "exchange_failed_hypervisor",

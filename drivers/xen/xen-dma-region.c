@@ -501,8 +501,10 @@ static unsigned long xdx_destroy_list(struct list_head *dead, const char *why)
 	BUILD_BUG_ON(XDX_MERGE_MAX_ORDER > XDX_MAX_ORDER);
 	if (list_empty(dead))
 		return 0;
-	if (xdx_regions_recently_put(dead))
+	if (xdx_regions_recently_put(dead)) {
+		xdx_count(XDX_GIVE_BACK_WAITS, 1);
 		synchronize_rcu();
+	}
 	list_sort(NULL, dead, xdx_pfn_cmp);
 	list_for_each_entry_safe(r, tmp, dead, list) {
 		list_del(&r->list);

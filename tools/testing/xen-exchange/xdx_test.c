@@ -1755,8 +1755,8 @@ static void test_release_and_shrinker_give_frames_back(void)
 }
 
 /*
- * A give-back waits for an RCU grace period only if a region going back
- * was put back since the last one ended: a stale sync that found it
+ * A give-back waits for an RCU grace period (counted: give_back_waits)
+ * only if a region going back was put back since the last one ended: a stale sync that found it
  * mapped may still be copying to its pages (xen_destroy_contiguous_region()
  * in xdx_sim.c counts pages given back too early).  Regions idle since
  * before a grace period go back at once.  A split's parts keep the
@@ -1766,6 +1766,7 @@ static void test_release_and_shrinker_give_frames_back(void)
 static void test_give_back_waits_only_after_recent_puts(void)
 {
 	unsigned long gps;
+	u64 waits;
 	dma_addr_t d[4];
 	int i;
 
@@ -1775,13 +1776,17 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
 	gps = sim.grace_periods;
-	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps + 1);
+	waits = st(XDX_GIVE_BACK_WAITS);
+	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps + 1 &&
+	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
 	/* a grace period since: none */
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
 	synchronize_rcu();
 	gps = sim.grace_periods;
-	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps);
+	waits = st(XDX_GIVE_BACK_WAITS);
+	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps &&
+	      st(XDX_GIVE_BACK_WAITS) == waits);
 	/* mapped again after the grace period: its last put counts */
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
@@ -1790,7 +1795,9 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	CHECK(st(XDX_REUSES) == 1);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
 	gps = sim.grace_periods;
-	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps + 1);
+	waits = st(XDX_GIVE_BACK_WAITS);
+	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps + 1 &&
+	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
 	check_books("recent puts");
 
 	/* a split's free parts keep the whole's state: unmapped just now */
@@ -1800,7 +1807,9 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(st(XDX_SPLITS) == 1);
 	gps = sim.grace_periods;
-	CHECK(xdx_region_release_free() == 7 && sim.grace_periods == gps + 1);
+	waits = st(XDX_GIVE_BACK_WAITS);
+	CHECK(xdx_region_release_free() == 7 && sim.grace_periods == gps + 1 &&
+	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
 	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
 	synchronize_rcu();
 	CHECK(xdx_region_release_free() == 1);
@@ -1812,7 +1821,9 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(st(XDX_SPLITS) == 2);
 	gps = sim.grace_periods;
-	CHECK(xdx_region_release_free() == 7 && sim.grace_periods == gps);
+	waits = st(XDX_GIVE_BACK_WAITS);
+	CHECK(xdx_region_release_free() == 7 && sim.grace_periods == gps &&
+	      st(XDX_GIVE_BACK_WAITS) == waits);
 	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(xdx_region_release_free() == 1);
 	check_books("split");
@@ -1837,12 +1848,16 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	CHECK(st(XDX_MERGES) == 1 && nr_free(XDX_CLASS_LOW, 0) == 0 &&
 	      nr_free(XDX_CLASS_LOW, 1) == 1);
 	gps = sim.grace_periods;
-	CHECK(xdx_region_release_free() == 2 && sim.grace_periods == gps + 1);
+	waits = st(XDX_GIVE_BACK_WAITS);
+	CHECK(xdx_region_release_free() == 2 && sim.grace_periods == gps + 1 &&
+	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
 	for (i = 2; i < 4; i++)
 		unmap(&dev32, d[i], PAGE_SIZE << (i - 1), DMA_TO_DEVICE);
 	synchronize_rcu();
 	gps = sim.grace_periods;
-	CHECK(xdx_region_release_free() == 6 && sim.grace_periods == gps);
+	waits = st(XDX_GIVE_BACK_WAITS);
+	CHECK(xdx_region_release_free() == 6 && sim.grace_periods == gps &&
+	      st(XDX_GIVE_BACK_WAITS) == waits);
 	check_books("merged");
 	teardown();
 }
