@@ -133,7 +133,7 @@ void xdx_sim_rcu_warn(const char *what);	/* xdx_sim.c: counted */
 void xdx_sim_synchronize_rcu(void);	/* xdx_sim.c: checks where it waits */
 #define synchronize_rcu()	xdx_sim_synchronize_rcu()
 /* a state taken now is complete once the next grace period has ended */
-extern unsigned long xdx_sim_gp_seq;	/* grace periods ended */
+extern unsigned long xdx_sim_gp_seq;	/* grace periods ended in this case */
 #define get_state_synchronize_rcu()	(xdx_sim_gp_seq + 1)
 #define get_completed_synchronize_rcu()	0UL
 #define poll_state_synchronize_rcu(s)	((s) <= xdx_sim_gp_seq)
@@ -174,7 +174,6 @@ extern int xdx_sim_cpu;
 
 /* The kernel's own latched rbtree, over tools/lib/rbtree.c. */
 #include XDX_RBTREE_LATCH
-
 
 /* Every erase noted, for xdx_sim_kfree(). */
 void xdx_sim_note_erase(const void *node);

@@ -57,7 +57,6 @@ void xdx_sim_synchronize_rcu(void)
 	if (sim.in_atomic || xdx_rcu_depth || xdx_sim_locks_held)
 		sim.bad_waits++;
 	xdx_sim_gp_seq++;
-	sim.grace_periods++;
 	nr_erased = 0;
 }
 
@@ -150,6 +149,7 @@ void sim_init(unsigned long low_frames, unsigned int seed)
 	unsigned long pfn, m;
 
 	memset(&sim, 0, sizeof(sim));
+	xdx_sim_gp_seq = 0;
 	nr_erased = 0;
 	memset(xdx_sim_pages, 0, sizeof(xdx_sim_pages));
 	sim.contig_order = SIM_CONTIG_ORDER;

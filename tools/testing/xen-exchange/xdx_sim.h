@@ -37,7 +37,6 @@ struct xdx_sim {
 	unsigned long bad_frees;
 	unsigned long bad_waits;		/* one in atomic context or under RCU */
 	unsigned long early_destroys;		/* pages given back before a grace period */
-	unsigned long grace_periods;		/* synchronize_rcu() calls */
 	unsigned long held_undercounted;	/* budgets below the frames held */
 	unsigned long early_frees;		/* kfree() of a struct readers may hold */
 	unsigned long rcu_warnings;		/* RCU_LOCKDEP_WARN() that fired */

@@ -1775,17 +1775,17 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	/* unmapped just now: one wait */
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
-	gps = sim.grace_periods;
+	gps = xdx_sim_gp_seq;
 	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps + 1 &&
+	CHECK(xdx_region_release_free() == 1 && xdx_sim_gp_seq == gps + 1 &&
 	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
 	/* a grace period since: none */
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
 	synchronize_rcu();
-	gps = sim.grace_periods;
+	gps = xdx_sim_gp_seq;
 	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps &&
+	CHECK(xdx_region_release_free() == 1 && xdx_sim_gp_seq == gps &&
 	      st(XDX_GIVE_BACK_WAITS) == waits);
 	/* mapped again after the grace period: its last put counts */
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
@@ -1794,9 +1794,9 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	d[0] = map(&dev32, BUF(1), PAGE_SIZE, DMA_FROM_DEVICE);
 	CHECK(st(XDX_REUSES) == 1);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
-	gps = sim.grace_periods;
+	gps = xdx_sim_gp_seq;
 	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 1 && sim.grace_periods == gps + 1 &&
+	CHECK(xdx_region_release_free() == 1 && xdx_sim_gp_seq == gps + 1 &&
 	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
 	check_books("recent puts");
 
@@ -1806,9 +1806,9 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	jiffies += HZ;
 	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(st(XDX_SPLITS) == 1);
-	gps = sim.grace_periods;
+	gps = xdx_sim_gp_seq;
 	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 7 && sim.grace_periods == gps + 1 &&
+	CHECK(xdx_region_release_free() == 7 && xdx_sim_gp_seq == gps + 1 &&
 	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
 	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
 	synchronize_rcu();
@@ -1820,9 +1820,9 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	jiffies += HZ;
 	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(st(XDX_SPLITS) == 2);
-	gps = sim.grace_periods;
+	gps = xdx_sim_gp_seq;
 	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 7 && sim.grace_periods == gps &&
+	CHECK(xdx_region_release_free() == 7 && xdx_sim_gp_seq == gps &&
 	      st(XDX_GIVE_BACK_WAITS) == waits);
 	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(xdx_region_release_free() == 1);
@@ -1847,16 +1847,16 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	xdx_run_work(&xdx_refill_work);
 	CHECK(st(XDX_MERGES) == 1 && nr_free(XDX_CLASS_LOW, 0) == 0 &&
 	      nr_free(XDX_CLASS_LOW, 1) == 1);
-	gps = sim.grace_periods;
+	gps = xdx_sim_gp_seq;
 	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 2 && sim.grace_periods == gps + 1 &&
+	CHECK(xdx_region_release_free() == 2 && xdx_sim_gp_seq == gps + 1 &&
 	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
 	for (i = 2; i < 4; i++)
 		unmap(&dev32, d[i], PAGE_SIZE << (i - 1), DMA_TO_DEVICE);
 	synchronize_rcu();
-	gps = sim.grace_periods;
+	gps = xdx_sim_gp_seq;
 	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 6 && sim.grace_periods == gps &&
+	CHECK(xdx_region_release_free() == 6 && xdx_sim_gp_seq == gps &&
 	      st(XDX_GIVE_BACK_WAITS) == waits);
 	check_books("merged");
 	teardown();
