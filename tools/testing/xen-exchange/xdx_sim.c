@@ -348,7 +348,10 @@ int xen_create_contiguous_region(phys_addr_t pstart, unsigned int order,
 		sim.m2p[sim.p2m[pfn + i]] = SIM_FREE;
 		sim.m2p[ext + i] = pfn + i;
 		sim.p2m[pfn + i] = ext + i;
+		sim.restricted[pfn + i] = address_bits;
 	}
+	if (address_bits)
+		sim.restricted_held += n;
 	sim.creates_done++;
 	sim.frames_exchanged += n;
 	*dma_handle = PFN_PHYS(ext);
@@ -368,7 +371,8 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 			sim.early_destroys++;
 	/* the budgets count what is held until it is given back */
 	if (sim_backend_held_bytes() <
-	    (sim.frames_exchanged - sim.frames_returned) * PAGE_SIZE)
+	    (sim.frames_exchanged - sim.frames_returned) * PAGE_SIZE ||
+	    sim_backend_held_low_bytes() < sim.restricted_held * PAGE_SIZE)
 		sim.held_undercounted++;
 	memset(phys_to_virt(pstart), 0, PAGE_SIZE << order);
 	for (i = 0; i < n; i++)
@@ -379,6 +383,8 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 		sim.m2p[sim.p2m[pfn + i]] = SIM_FREE;
 		sim.m2p[m] = pfn + i;
 		sim.p2m[pfn + i] = m;
+		sim.restricted_held -= sim.restricted[pfn + i];
+		sim.restricted[pfn + i] = false;
 	}
 	sim.destroyed_pfn[sim.destroys % ARRAY_SIZE(sim.destroyed_pfn)] = pfn;
 	sim.destroys++;

@@ -22,6 +22,7 @@ struct xdx_sim {
 	long m2p[SIM_MFNS];			/* owning pfn, SIM_FREE, SIM_OTHER */
 	unsigned char mem[SIM_PFNS][4096];	/* contents, by pfn */
 	bool allocated[SIM_PFNS];
+	bool restricted[SIM_PFNS];		/* exchanged with an address limit */
 	unsigned long unmapped_before_gp[SIM_PFNS];	/* xdx_sim_gp_seq + 1 at the unmap */
 	unsigned long cursor;
 	unsigned int contig_order;		/* mmu_pv's discontig_frames_order */
@@ -30,6 +31,7 @@ struct xdx_sim {
 	int fail_alloc;				/* fail the next N alloc_pages_exact() */
 	unsigned long creates, creates_done, destroys, allocs, frees;
 	unsigned long frames_exchanged, frames_returned;	/* by the two calls */
+	unsigned long restricted_held;		/* of those, held with a limit */
 	unsigned long destroyed[11];		/* extents given back, by order */
 	unsigned long destroyed_pfn[16];	/* the Nth given back at [N % 16] */
 	unsigned long bad_exchanges;		/* a page not the backend's own */
@@ -45,6 +47,7 @@ extern struct xdx_sim sim;
 
 void sim_init(unsigned long low_frames, unsigned int seed);
 unsigned long sim_backend_held_bytes(void);	/* xdx_test.c */
+unsigned long sim_backend_held_low_bytes(void);	/* xdx_test.c */
 void sim_note_unmap(phys_addr_t phys, size_t size);
 void sim_fill(phys_addr_t phys, size_t size, unsigned int seed);
 unsigned char *sim_machine_byte(dma_addr_t maddr);

@@ -456,6 +456,11 @@ unsigned long sim_backend_held_bytes(void)
 	return xdx_held_bytes;
 }
 
+unsigned long sim_backend_held_low_bytes(void)
+{
+	return xdx_held_low_bytes;
+}
+
 /* ---- per-case setup and teardown: boot the backend, then take it down ---- */
 
 static void setup_low(unsigned int reserve, unsigned long low_frames)
@@ -1755,6 +1760,24 @@ static void test_release_and_shrinker_give_frames_back(void)
 }
 
 /*
+ * Map 8 pages, unmap them, let a grace period and XDX_SHRINK_IDLE pass,
+ * then map 1, 1, 2 and 4 pages into @d: the parts of one split of that
+ * region, at pages 0, 1, 2 and 4 of it.
+ */
+static void map_split_parts(dma_addr_t d[4])
+{
+	int i;
+
+	d[0] = map(&dev32, BUF(0), 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d[0], 8 * PAGE_SIZE, DMA_TO_DEVICE);
+	synchronize_rcu();
+	jiffies += HZ;
+	for (i = 0; i < 4; i++)
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE << (i ? i - 1 : 0),
+			   DMA_TO_DEVICE);
+}
+
+/*
  * A give-back waits for an RCU grace period (counted: give_back_waits)
  * only if a region going back was put back since the last one ended: a stale sync that found it
  * mapped may still be copying to its pages (xen_destroy_contiguous_region()
@@ -1828,13 +1851,7 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	CHECK(xdx_region_release_free() == 1);
 	check_books("split");
 
-	d[0] = map(&dev32, BUF(0), 8 * PAGE_SIZE, DMA_TO_DEVICE);
-	unmap(&dev32, d[0], 8 * PAGE_SIZE, DMA_TO_DEVICE);
-	synchronize_rcu();
-	jiffies += HZ;
-	for (i = 0; i < 4; i++)
-		d[i] = map(&dev32, BUF(i), PAGE_SIZE << (i ? i - 1 : 0),
-			   DMA_TO_DEVICE);
+	map_split_parts(d);
 	CHECK(st(XDX_SPLITS) == 3);
 	/* one half unmapped before a grace period, its buddy after */
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
@@ -1859,6 +1876,37 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	CHECK(xdx_region_release_free() == 6 && xdx_sim_gp_seq == gps &&
 	      st(XDX_GIVE_BACK_WAITS) == waits);
 	check_books("merged");
+
+	/*
+	 * A merge's younger half listed first: the tail of the free list
+	 * (unused longest) is the one unmapped since the last grace period,
+	 * its buddy a whole merged later from halves put before it.
+	 */
+	map_split_parts(d);
+	CHECK(st(XDX_SPLITS) == 4);
+	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
+	synchronize_rcu();
+	unmap(&dev32, d[2], 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	jiffies += HZ;
+	memset(xdx_want, 0, sizeof(xdx_want));
+	xdx_want[XDX_CLASS_LOW][1] = 2;		/* d[2]'s region and one more */
+	xdx_run_work(&xdx_refill_work);
+	CHECK(st(XDX_MERGES) == 2 && nr_free(XDX_CLASS_LOW, 1) == 2);
+	jiffies += HZ;
+	xdx_want[XDX_CLASS_LOW][2] = 1;		/* from d[2]'s region and the whole */
+	xdx_kick_refill();
+	xdx_run_work(&xdx_refill_work);
+	CHECK(st(XDX_MERGES) == 3 && nr_free(XDX_CLASS_LOW, 1) == 0 &&
+	      nr_free(XDX_CLASS_LOW, 2) == 1);
+	gps = xdx_sim_gp_seq;
+	waits = st(XDX_GIVE_BACK_WAITS);
+	CHECK(xdx_region_release_free() == 4 && xdx_sim_gp_seq == gps + 1 &&
+	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
+	unmap(&dev32, d[3], 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	synchronize_rcu();
+	CHECK(xdx_region_release_free() == 4);
+	check_books("merged, younger half first");
 	teardown();
 }
 
