@@ -56,6 +56,7 @@ static const char * const xdx_stat_names[XDX_NR_STATS] = {
 	[XDX_HITS]	= "region_maps",
 	[XDX_REUSES]	= "region_reuses",
 	[XDX_CPU_REUSES]	= "region_reuses_on_cpu",
+	[XDX_OTHER_CPU_REUSES]	= "region_reuses_from_other_cpu",
 	[XDX_SPLITS]	= "region_splits",
 	[XDX_MERGES]	= "region_merges",
 	[XDX_BYTES_VIA_REGION]	= "bytes_via_region",

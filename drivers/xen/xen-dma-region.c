@@ -17,7 +17,9 @@
  * steady state a mapping costs a list pop and a copy, no hypercall.  The
  * smallest sizes are kept per CPU too, in magazines in front of the free
  * lists (after drivers/iommu/iova.c's rcache), so that a CPU reuses the
- * regions its own unmaps put back without taking the global lock.  A
+ * regions its own unmaps put back without taking the global lock; a miss
+ * that finds no free region takes half of another CPU's magazine of its
+ * size before it exchanges or falls back.  A
  * miss of one size is served without a hypercall from a free region of a
  * larger one when there is one to spare: up to XDX_BORROW_ORDERS larger
  * it is taken whole, beyond that it is split buddy-wise; or from two free
@@ -170,7 +172,8 @@ static unsigned int xdx_nr_spares;
  * A CPU's magazines: a LIFO stack of free regions per class and order,
  * under the CPU's own lock.  A region in a magazine is free, unmapped and
  * on no free list; the free lists count it in xdx_nr_used.  Only
- * xdx_mags_drain() touches another CPU's magazines.
+ * xdx_mags_drain() and a miss (xdx_mag_take_other()) touch another CPU's
+ * magazines.
  */
 struct xdx_mag {
 	spinlock_t lock;	/* this struct; taken with interrupts off */
@@ -254,7 +257,8 @@ static enum xdx_test_aid xdx_test_task_aid;
  * @aid: what changes for @task
  *
  * For the KUnit suite.  While set, xdx_region_get() called by @task in
- * task context, with XDX_TEST_DENY, ignores the free lists and its
+ * task context, with XDX_TEST_DENY, ignores the magazines and the free
+ * lists and its
  * exchange fails as if injected (XDX_FAIL_INJECTED), so that the mapping
  * goes to the fixed pool; with XDX_TEST_SPLIT, takes no free region
  * whole but splits the first free one larger than XDX_BORROW_ORDERS
@@ -1009,6 +1013,53 @@ static void xdx_mags_drain(void)
 	}
 }
 
+/*
+ * For a miss of @cls and @order (at most XDX_MAG_MAX_ORDER) that found no
+ * free region and would otherwise exchange or fall back to the fixed
+ * pool: the older half (at least one) of the magazine of that size of the
+ * next CPU after this one that holds any.  The newest of that half serves
+ * the mapping, the rest go to this CPU's magazine, the oldest lowest, so
+ * that a CPU mapping what another unmaps takes them from there, not one
+ * lock pair at a time.  A region in a magazine is free; taking it under
+ * its CPU's lock is what that CPU's own mapping does.  Costs one read per
+ * possible CPU when none has one.
+ *
+ * Return: the region for the mapping, taken, or NULL.
+ */
+static struct xdx_region *xdx_mag_take_other(enum xdx_class cls,
+					     unsigned int order)
+{
+	struct xdx_region *rs[XDX_MAG_SIZE / 2];
+	int cpu, this = raw_smp_processor_id();
+	unsigned long flags;
+	unsigned int n = 0, i;
+
+	if (!READ_ONCE(xdx_cpu_cache))
+		return NULL;
+	for_each_cpu_wrap(cpu, cpu_possible_mask, this + 1) {
+		struct xdx_mag *m = per_cpu_ptr(xdx_mags, cpu);
+		unsigned int *cnt = &m->n[cls][order];
+
+		if (cpu == this || !READ_ONCE(*cnt))
+			continue;
+		spin_lock_irqsave(&m->lock, flags);
+		n = DIV_ROUND_UP(*cnt, 2);
+		xdx_mag_take_oldest(m, m->r[cls][order], cnt, n, rs);
+		spin_unlock_irqrestore(&m->lock, flags);
+		if (n)
+			break;
+	}
+	if (!n)
+		return NULL;
+	/* oldest first as taken; xdx_mag_fill() wants the newest first */
+	for (i = 0; i < n / 2; i++)
+		swap(rs[i], rs[n - 1 - i]);
+	xdx_mag_fill(rs + 1, n - 1);
+	xdx_count(XDX_REUSES, 1);
+	xdx_count(XDX_OTHER_CPU_REUSES, 1);
+	return rs[0];
+}
+
 /* Add the regions in every CPU's magazines, by class and order, to @nr. */
 static void xdx_mags_count(unsigned int nr[XDX_NR_CLASSES][XDX_NR_ORDERS])
 {
@@ -1027,7 +1078,8 @@ static void xdx_mags_count(unsigned int nr[XDX_NR_CLASSES][XDX_NR_ORDERS])
 /*
  * For xdx_region_get() past this CPU's magazine (or without one): a free
  * region from the free lists (and, if @on_cpu, a batch more of @order for
- * the magazine), else one exchanged now; NULL, with *@why, if none.
+ * the magazine), else if @on_cpu one from another CPU's magazine, else
+ * one exchanged now; NULL, with *@why, if none.
  */
 static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
 						unsigned int order, bool large,
@@ -1060,6 +1112,16 @@ static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
 		if (low_water)
 			xdx_kick_refill();
 		return r;
+	}
+	if (on_cpu) {	/* before a hypercall or the fixed pool */
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		r = xdx_mag_take_other(cls, order);
+		if (r) {
+			if (xdx_class_reserve(cls))	/* none free: refill */
+				xdx_kick_refill();
+			return r;
+		}
+		spin_lock_irqsave(&xdx_region_lock, flags);
 	}
 	if (order > now) {
 		xdx_want_more(cls, order);
@@ -1107,10 +1169,14 @@ static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
  * that, a part split off a free one larger still, beyond its order's
  * reserve and unused for a second, or two free buddies of the order
  * below, beyond its reserve and unused as long, merged (xdx_first_free()).
+ * Failing that, for a size CPUs keep in magazines, the older half of
+ * another CPU's magazine of @order, the rest to this CPU's magazine
+ * (xdx_mag_take_other()).
  * Otherwise one is exchanged now if @order is at most atomic_order
  * (XDX_ATOMIC_ORDER_MAX for a @large mapping) and the budget allows.  A
- * miss not served by a split or a merge, served or not, asks the worker
- * for regions of the size; without a region the caller falls back.
+ * miss not served by a split, a merge or another CPU's magazine, served
+ * or not, asks the worker for regions of the size; without a region the
+ * caller falls back.
  * The mapping is recorded in the region, which is not yet mapped: unmap
  * and sync find it once xdx_region_commit() has marked it.  Never sleeps.
  *
@@ -1663,8 +1729,9 @@ static const struct kernel_param_ops xdx_reserve_ops = {
 };
 
 /*
- * Lowered, the magazines go to the free lists (a return racing with the
- * change may still refill one up to the old size, until the next drain).
+ * Lowered, the magazines go to the free lists (a return, or a miss taking
+ * from another CPU's, racing with the change may still refill one up to
+ * the old size, until the next drain).
  */
 static int xdx_set_cache(const char *val, const struct kernel_param *kp)
 {

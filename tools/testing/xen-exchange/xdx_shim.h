@@ -171,6 +171,15 @@ extern int xdx_sim_cpu;
 #define free_percpu(p)			free(p)
 #define per_cpu_ptr(p, cpu)		((p) + (cpu))
 #define raw_cpu_ptr(p)			((p) + xdx_sim_cpu)
+#define raw_smp_processor_id()		xdx_sim_cpu
+#define cpu_possible_mask		NULL
+/* every CPU once, from @start on (taken modulo their number), as the kernel's */
+#define for_each_cpu_wrap(cpu, mask, start)					\
+	for (int __w = 0; __w < XDX_SIM_CPUS &&					\
+	     ((cpu) = ((start) + __w) % XDX_SIM_CPUS, 1); __w++)
+#ifndef swap
+#define swap(a, b)	do { __typeof__(a) __t = (a); (a) = (b); (b) = __t; } while (0)
+#endif
 
 /* The kernel's own latched rbtree, over tools/lib/rbtree.c. */
 #include XDX_RBTREE_LATCH

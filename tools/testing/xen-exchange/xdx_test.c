@@ -1212,6 +1212,8 @@ static void test_cpu_cache_reuses_without_global_lock(void)
 	 * unused longer than the list's tail behind it, the oldest last
 	 * (CPU 1's two, drained after CPU 0's newer one)
 	 */
+	e = map(&dev32, BUF(2), PAGE_SIZE, DMA_TO_DEVICE);
+	rs[0] = region_of(e);
 	xdx_sim_cpu = 1;
 	d[0] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
 	d[1] = map(&dev32, BUF(3), PAGE_SIZE, DMA_TO_DEVICE);
@@ -1222,8 +1224,6 @@ static void test_cpu_cache_reuses_without_global_lock(void)
 	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
 	jiffies += 2 * HZ;
 	xdx_sim_cpu = 0;
-	e = map(&dev32, BUF(2), PAGE_SIZE, DMA_TO_DEVICE);
-	rs[0] = region_of(e);
 	unmap(&dev32, e, PAGE_SIZE, DMA_TO_DEVICE);
 	free0 = nr_free(XDX_CLASS_LOW, 0);
 	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 1 && mag_n(1, XDX_CLASS_LOW, 0) == 2 &&
@@ -1235,6 +1235,96 @@ static void test_cpu_cache_reuses_without_global_lock(void)
 	e = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
 	unmap(&dev32, e, PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(mag_n(0, XDX_CLASS_LOW, 0) == 0 && nr_free(XDX_CLASS_LOW, 0) >= 1);
+	teardown();
+}
+
+/* The region at @pos (0: the lowest, the oldest) of a CPU's magazine. */
+static struct xdx_region *mag_at(int cpu, enum xdx_class cls, unsigned int order,
+				 unsigned int pos)
+{
+	return per_cpu_ptr(xdx_mags, cpu)->r[cls][order][pos];
+}
+
+/*
+ * A miss that finds no free region takes the older half of another CPU's
+ * magazine of its size before it exchanges, and asks the worker for
+ * nothing: the newest of that half maps, the rest wait in this CPU's
+ * magazine, the oldest lowest, for its next mappings.  A free region on
+ * the free lists comes first; with cpu_cache 0 the miss exchanges.
+ */
+static void test_miss_takes_other_cpus_magazine(void)
+{
+	struct xdx_region *rs[6];
+	unsigned long creates, taken;
+	dma_addr_t d[6], e[4];
+	unsigned int i;
+
+	setup(0);
+	xdx_cpu_cache = 8;
+	xdx_sim_cpu = 1;
+	for (i = 0; i < 6; i++) {
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+		rs[i] = region_of(d[i]);
+	}
+	for (i = 0; i < 6; i++) {
+		unmap(&dev32, d[i], PAGE_SIZE, DMA_TO_DEVICE);
+		jiffies += HZ;
+	}
+	CHECK(mag_n(1, XDX_CLASS_LOW, 0) == 6 && nr_free(XDX_CLASS_LOW, 0) == 0);
+	memset(xdx_want, 0, sizeof(xdx_want));
+
+	xdx_sim_cpu = 0;
+	creates = sim.creates;
+	e[0] = map(&dev32, BUF(8) + 3, 200, DMA_FROM_DEVICE);
+	CHECK(last_path == P_REGION && region_of(e[0]) == rs[2] &&
+	      sim.creates == creates && st(XDX_OTHER_CPU_REUSES) == 1 &&
+	      st(XDX_REUSES) == 1 && !xdx_want[XDX_CLASS_LOW][0] &&
+	      mag_n(1, XDX_CLASS_LOW, 0) == 3 && mag_at(1, XDX_CLASS_LOW, 0, 0) == rs[3] &&
+	      mag_n(0, XDX_CLASS_LOW, 0) == 2 && mag_at(0, XDX_CLASS_LOW, 0, 0) == rs[0] &&
+	      mag_at(0, XDX_CLASS_LOW, 0, 1) == rs[1]);
+	CHECK(dev_sees(&dev32, e[0], cpu(BUF(8) + 3), 200));	/* pre-filled */
+	/* the next two from this CPU's magazine, without the global lock */
+	taken = xdx_region_lock.taken;
+	e[1] = map(&dev32, BUF(9), PAGE_SIZE, DMA_TO_DEVICE);
+	e[2] = map(&dev32, BUF(10), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(region_of(e[1]) == rs[1] && region_of(e[2]) == rs[0] &&
+	      xdx_region_lock.taken == taken && st(XDX_CPU_REUSES) == 2 &&
+	      st(XDX_OTHER_CPU_REUSES) == 1 && mag_n(0, XDX_CLASS_LOW, 0) == 0);
+	/* then the older half of what is left there */
+	e[3] = map(&dev32, BUF(11), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(region_of(e[3]) == rs[4] && st(XDX_OTHER_CPU_REUSES) == 2 &&
+	      sim.creates == creates && mag_n(1, XDX_CLASS_LOW, 0) == 1 &&
+	      mag_at(1, XDX_CLASS_LOW, 0, 0) == rs[5] &&
+	      mag_n(0, XDX_CLASS_LOW, 0) == 1 && mag_at(0, XDX_CLASS_LOW, 0, 0) == rs[3]);
+	unmap(&dev32, e[0], 200, DMA_FROM_DEVICE);
+	CHECK(!memcmp(cpu(BUF(8) + 3), sim_machine_byte(e[0]), 200));
+	for (i = 1; i < 4; i++)
+		unmap(&dev32, e[i], PAGE_SIZE, DMA_TO_DEVICE);
+	check_books("taken from another CPU");
+
+	/* a free region on the free lists first */
+	xdx_region_release_free();
+	xdx_sim_cpu = 1;
+	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_TO_DEVICE);
+	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
+	xdx_cpu_cache = 0;
+	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
+	xdx_cpu_cache = 8;
+	CHECK(mag_n(1, XDX_CLASS_LOW, 0) == 1 && nr_free(XDX_CLASS_LOW, 0) == 1);
+	xdx_sim_cpu = 0;
+	e[0] = map(&dev32, BUF(8), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(region_of(e[0]) == region_of(d[1]) && st(XDX_OTHER_CPU_REUSES) == 2 &&
+	      mag_n(1, XDX_CLASS_LOW, 0) == 1);
+	/* cpu_cache 0: the magazines are not looked at */
+	xdx_cpu_cache = 0;
+	creates = sim.creates;
+	e[1] = map(&dev32, BUF(9), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && sim.creates == creates + 1 &&
+	      st(XDX_OTHER_CPU_REUSES) == 2 && mag_n(1, XDX_CLASS_LOW, 0) == 1);
+	unmap(&dev32, e[0], PAGE_SIZE, DMA_TO_DEVICE);
+	unmap(&dev32, e[1], PAGE_SIZE, DMA_TO_DEVICE);
+	check_books("not taken");
 	teardown();
 }
 
@@ -2521,10 +2611,11 @@ static void test_random_model(void)
 	      st(XDX_SKIP_ATOMIC) && st(XDX_RELEASES) && st(XDX_SKIP_BUDGET));
 	printf("# model: %lu iterations, seed %u: direct %lu region %lu pool %lu error %lu, %lu bytes mapped\n",
 	       it, model_seed, paths[P_DIRECT], paths[P_REGION], paths[P_POOL], paths[P_ERROR], bytes);
-	printf("# model: exchanges %llu reuses %llu (on a CPU %llu) splits %llu merges %llu"
+	printf("# model: exchanges %llu reuses %llu (on a CPU %llu, from another %llu) splits %llu merges %llu"
 	       " releases %llu injected %llu hv-failed %llu nomem %llu budget %llu atomic %llu bad_unmaps %llu, max held %lu KiB\n",
 	       (unsigned long long)st(XDX_EXCHANGES), (unsigned long long)st(XDX_REUSES),
-	       (unsigned long long)st(XDX_CPU_REUSES), (unsigned long long)st(XDX_SPLITS), (unsigned long long)st(XDX_MERGES),
+	       (unsigned long long)st(XDX_CPU_REUSES), (unsigned long long)st(XDX_OTHER_CPU_REUSES),
+	       (unsigned long long)st(XDX_SPLITS), (unsigned long long)st(XDX_MERGES),
 	       (unsigned long long)st(XDX_RELEASES), (unsigned long long)st(XDX_FAIL_INJECTED),
 	       (unsigned long long)st(XDX_FAIL_HYPERVISOR), (unsigned long long)st(XDX_FAIL_NOMEM),
 	       (unsigned long long)st(XDX_SKIP_BUDGET), (unsigned long long)st(XDX_SKIP_ATOMIC),
@@ -2538,6 +2629,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "partial_syncs_copy_exactly_the_range", test_partial_syncs_copy_exactly_the_range },
 	{ "second_mapping_reuses_region", test_second_mapping_reuses_region },
 	{ "cpu_cache_reuses_without_global_lock", test_cpu_cache_reuses_without_global_lock },
+	{ "miss_takes_other_cpus_magazine", test_miss_takes_other_cpus_magazine },
 	{ "caller_frames_never_change", test_caller_frames_never_change },
 	{ "exchange_failure_falls_back_to_pool", test_exchange_failure_falls_back_to_pool },
 	{ "large_order_left_to_worker", test_large_order_left_to_worker },
