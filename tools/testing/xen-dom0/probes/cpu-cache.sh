@@ -22,7 +22,7 @@ run() { # label config
 	stats_reset
 	out=$(nvme_fio direct randread "$qd" 3)
 	s=""
-	for n in maps region_reuses region_reuses_on_cpu exchanges bounces lock_taken lock_contended; do
+	for n in maps region_reuses region_reuses_on_cpu region_reuses_from_other_cpu exchanges exchanges_in_map bounces lock_taken lock_contended; do
 		v=$(stat_get $n); [ -n "$v" ] && s="$s $n=$v"
 	done
 	echo "PROBE $1 $2 qd$qd mbps=$(fio_mbps "$(fio_field "$out" read bw)")$s"
