@@ -986,7 +986,8 @@ static bool xdx_mag_push(struct xdx_region *r)
  * Move every CPU's magazines to the free lists, where give-backs, splits
  * and merges see them: before a flush, the shrinker and the idle worker
  * collect free regions, and when cpu_cache is lowered.  A region keeps its
- * idle time; one unused longer than its list's tail goes behind it.
+ * idle time; one unused longer than its list's tail goes behind it.  Only
+ * stacks that hold regions cost a lock.
  */
 static void xdx_mags_drain(void)
 {
@@ -1002,6 +1003,9 @@ static void xdx_mags_drain(void)
 
 		for (cls = 0; cls < XDX_NR_CLASSES; cls++) {
 			for (order = 0; order <= XDX_MAG_MAX_ORDER; order++) {
+				/* a return after this read stays, as after the lock */
+				if (!READ_ONCE(m->n[cls][order]))
+					continue;
 				spin_lock_irqsave(&m->lock, flags);
 				n = m->n[cls][order];
 				xdx_mag_take_oldest(m, m->r[cls][order],

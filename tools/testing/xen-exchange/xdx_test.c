@@ -1250,7 +1250,8 @@ static struct xdx_region *mag_at(int cpu, enum xdx_class cls, unsigned int order
  * magazine of its size before it exchanges, and asks the worker for
  * nothing: the newest of that half maps, the rest wait in this CPU's
  * magazine, the oldest lowest, for its next mappings.  A free region on
- * the free lists comes first; with cpu_cache 0 the miss exchanges.
+ * the free lists comes first; with cpu_cache 0 the miss exchanges.  A
+ * flush locks only the magazine stacks that hold regions.
  */
 static void test_miss_takes_other_cpus_magazine(void)
 {
@@ -1302,8 +1303,13 @@ static void test_miss_takes_other_cpus_magazine(void)
 		unmap(&dev32, e[i], PAGE_SIZE, DMA_TO_DEVICE);
 	check_books("taken from another CPU");
 
-	/* a free region on the free lists first */
+	/* a flush locks each CPU once: one stack of each holds regions */
+	CHECK(mag_n(0, XDX_CLASS_LOW, 0) && mag_n(1, XDX_CLASS_LOW, 0));
+	taken = per_cpu_ptr(xdx_mags, 0)->lock.taken + per_cpu_ptr(xdx_mags, 1)->lock.taken;
 	xdx_region_release_free();
+	CHECK(per_cpu_ptr(xdx_mags, 0)->lock.taken + per_cpu_ptr(xdx_mags, 1)->lock.taken ==
+	      taken + 2 && !mag_n(0, XDX_CLASS_LOW, 0) && !mag_n(1, XDX_CLASS_LOW, 0));
+	/* a free region on the free lists first */
 	xdx_sim_cpu = 1;
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_TO_DEVICE);
 	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
