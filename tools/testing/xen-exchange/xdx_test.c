@@ -1874,6 +1874,19 @@ static void map_split_parts(dma_addr_t d[4])
 }
 
 /*
+ * Whether a flush gives back @pages pages, waiting for one grace period
+ * (counted in give_back_waits) if @waits, for none otherwise.
+ */
+static bool flush_gives_back(unsigned long pages, bool waits)
+{
+	unsigned long gps = xdx_sim_gp_seq;
+	u64 counted = st(XDX_GIVE_BACK_WAITS);
+
+	return xdx_region_release_free() == pages && xdx_sim_gp_seq == gps + waits &&
+	       st(XDX_GIVE_BACK_WAITS) == counted + waits;
+}
+
+/*
  * A give-back waits for an RCU grace period (counted: give_back_waits)
  * only if a region going back was put back since the last one ended: a stale sync that found it
  * mapped may still be copying to its pages (xen_destroy_contiguous_region()
@@ -1884,8 +1897,6 @@ static void map_split_parts(dma_addr_t d[4])
  */
 static void test_give_back_waits_only_after_recent_puts(void)
 {
-	unsigned long gps;
-	u64 waits;
 	dma_addr_t d[4];
 	int i;
 
@@ -1894,18 +1905,12 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	/* unmapped just now: one wait */
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
-	gps = xdx_sim_gp_seq;
-	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 1 && xdx_sim_gp_seq == gps + 1 &&
-	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
+	CHECK(flush_gives_back(1, true));
 	/* a grace period since: none */
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
 	synchronize_rcu();
-	gps = xdx_sim_gp_seq;
-	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 1 && xdx_sim_gp_seq == gps &&
-	      st(XDX_GIVE_BACK_WAITS) == waits);
+	CHECK(flush_gives_back(1, false));
 	/* mapped again after the grace period: its last put counts */
 	d[0] = map(&dev32, BUF(0), PAGE_SIZE, DMA_FROM_DEVICE);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
@@ -1913,10 +1918,7 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	d[0] = map(&dev32, BUF(1), PAGE_SIZE, DMA_FROM_DEVICE);
 	CHECK(st(XDX_REUSES) == 1);
 	unmap(&dev32, d[0], PAGE_SIZE, DMA_FROM_DEVICE);
-	gps = xdx_sim_gp_seq;
-	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 1 && xdx_sim_gp_seq == gps + 1 &&
-	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
+	CHECK(flush_gives_back(1, true));
 	check_books("recent puts");
 
 	/* a split's free parts keep the whole's state: unmapped just now */
@@ -1925,10 +1927,7 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	jiffies += HZ;
 	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(st(XDX_SPLITS) == 1);
-	gps = xdx_sim_gp_seq;
-	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 7 && xdx_sim_gp_seq == gps + 1 &&
-	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
+	CHECK(flush_gives_back(7, true));
 	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
 	synchronize_rcu();
 	CHECK(xdx_region_release_free() == 1);
@@ -1939,10 +1938,7 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	jiffies += HZ;
 	d[1] = map(&dev32, BUF(1), PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(st(XDX_SPLITS) == 2);
-	gps = xdx_sim_gp_seq;
-	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 7 && xdx_sim_gp_seq == gps &&
-	      st(XDX_GIVE_BACK_WAITS) == waits);
+	CHECK(flush_gives_back(7, false));
 	unmap(&dev32, d[1], PAGE_SIZE, DMA_TO_DEVICE);
 	CHECK(xdx_region_release_free() == 1);
 	check_books("split");
@@ -1960,17 +1956,11 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	xdx_run_work(&xdx_refill_work);
 	CHECK(st(XDX_MERGES) == 1 && nr_free(XDX_CLASS_LOW, 0) == 0 &&
 	      nr_free(XDX_CLASS_LOW, 1) == 1);
-	gps = xdx_sim_gp_seq;
-	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 2 && xdx_sim_gp_seq == gps + 1 &&
-	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
+	CHECK(flush_gives_back(2, true));
 	for (i = 2; i < 4; i++)
 		unmap(&dev32, d[i], PAGE_SIZE << (i - 1), DMA_TO_DEVICE);
 	synchronize_rcu();
-	gps = xdx_sim_gp_seq;
-	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 6 && xdx_sim_gp_seq == gps &&
-	      st(XDX_GIVE_BACK_WAITS) == waits);
+	CHECK(flush_gives_back(6, false));
 	check_books("merged");
 
 	/*
@@ -1986,19 +1976,13 @@ static void test_give_back_waits_only_after_recent_puts(void)
 	unmap(&dev32, d[2], 2 * PAGE_SIZE, DMA_TO_DEVICE);
 	jiffies += HZ;
 	memset(xdx_want, 0, sizeof(xdx_want));
-	xdx_want[XDX_CLASS_LOW][1] = 2;		/* d[2]'s region and one more */
-	xdx_run_work(&xdx_refill_work);
+	refill_want(XDX_CLASS_LOW, 1, 2);	/* d[2]'s region and one more */
 	CHECK(st(XDX_MERGES) == 2 && nr_free(XDX_CLASS_LOW, 1) == 2);
 	jiffies += HZ;
-	xdx_want[XDX_CLASS_LOW][2] = 1;		/* from d[2]'s region and the whole */
-	xdx_kick_refill();
-	xdx_run_work(&xdx_refill_work);
+	refill_want(XDX_CLASS_LOW, 2, 1);	/* from d[2]'s region and the whole */
 	CHECK(st(XDX_MERGES) == 3 && nr_free(XDX_CLASS_LOW, 1) == 0 &&
 	      nr_free(XDX_CLASS_LOW, 2) == 1);
-	gps = xdx_sim_gp_seq;
-	waits = st(XDX_GIVE_BACK_WAITS);
-	CHECK(xdx_region_release_free() == 4 && xdx_sim_gp_seq == gps + 1 &&
-	      st(XDX_GIVE_BACK_WAITS) == waits + 1);
+	CHECK(flush_gives_back(4, true));
 	unmap(&dev32, d[3], 4 * PAGE_SIZE, DMA_TO_DEVICE);
 	synchronize_rcu();
 	CHECK(xdx_region_release_free() == 4);
