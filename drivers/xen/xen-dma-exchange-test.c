@@ -15,11 +15,13 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/bits.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -852,6 +854,228 @@ static void xdx_test_give_back_waits(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, spared, "every flush after a grace period waited");
 }
 
+/* Mappings each CPU makes in xdx_test_concurrent(), and how many it keeps at once */
+#define XDX_STRESS_ROUNDS	10000
+#define XDX_STRESS_LIVE		3
+/* Bytes after each mapping that must stay as they were, and their value */
+#define XDX_STRESS_GUARD	64
+#define XDX_STRESS_GUARD_BYTE	0x07
+
+/* One of a stress thread's mappings, kept while it makes the next ones. */
+struct xdx_stress_map {
+	void *page;		/* 2^6 pages: any mapping below plus its guard */
+	void *buf;
+	void *dev;		/* what the device sees */
+	size_t len;
+	enum dma_data_direction dir;
+	dma_addr_t dma;
+	u8 seed, dseed;		/* the CPU's and the device's bytes */
+	bool live;
+};
+
+/* One CPU's part of xdx_test_concurrent(): what it did, what it saw wrong. */
+struct xdx_stress {
+	struct device *dev;
+	struct completion done;
+	struct xdx_stress_map maps[XDX_STRESS_LIVE];
+	unsigned int cpu;
+	unsigned int rounds, via_region, map_errors, wrong;
+	unsigned int first_wrong_round;
+	const char *first_wrong;
+};
+
+/*
+ * Sizes from part of a page to 248 KiB: with magazines (up to 32 KiB) and
+ * without.
+ */
+static const size_t xdx_stress_lens[] = {
+	1500, PAGE_SIZE, 3 * PAGE_SIZE + 100, 20000, SZ_64K, SZ_256K - 2 * PAGE_SIZE,
+};
+
+static void xdx_stress_wrong(struct xdx_stress *s, unsigned int round,
+			     const char *what)
+{
+	if (!s->wrong++) {
+		s->first_wrong_round = round;
+		s->first_wrong = what;
+	}
+}
+
+/*
+ * Map @m's buffer for round @i of @s; the device checks and overwrites
+ * what it sees, and the syncs of its direction are checked.
+ */
+static void xdx_stress_map(struct xdx_stress *s, struct xdx_stress_map *m,
+			   unsigned int i)
+{
+	static const enum dma_data_direction dirs[] = {
+		DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
+	};
+	unsigned long pfn;
+
+	m->len = xdx_stress_lens[i % ARRAY_SIZE(xdx_stress_lens)];
+	m->dir = dirs[(i / ARRAY_SIZE(xdx_stress_lens)) % ARRAY_SIZE(dirs)];
+	/* an odd step: every byte offset in the page, in time */
+	m->buf = m->page + (i * 13) % PAGE_SIZE;
+	/* whose bytes: the CPU's in the high half (never 0), the device's bit 3 */
+	m->seed = (s->cpu % 15 + 1) << 4 | i % 8;
+	m->dseed = m->seed | 8;
+	memset(m->buf, m->seed, m->len);
+	memset(m->buf + m->len, XDX_STRESS_GUARD_BYTE, XDX_STRESS_GUARD);
+
+	s->rounds++;
+	m->dma = dma_map_page(s->dev, virt_to_page(m->buf),
+			      offset_in_page(m->buf), m->len, m->dir);
+	if (dma_mapping_error(s->dev, m->dma)) {
+		s->map_errors++;
+		return;
+	}
+	m->live = true;
+	if (xdx_bus_region(m->dma))
+		s->via_region++;
+	/* a bounce slot or a region: pseudo-physically contiguous */
+	pfn = xen_bfn_to_pfn_m2p(PHYS_PFN(m->dma));
+	if (pfn == XEN_DMA_NO_FRAME || !pfn_valid(pfn)) {
+		xdx_stress_wrong(s, i, "bus address not in Xen's M2P");
+		dma_unmap_page(s->dev, m->dma, m->len, m->dir);
+		m->live = false;
+		return;
+	}
+	m->dev = page_address(pfn_to_page(pfn)) + offset_in_page(m->dma);
+	if (m->dma + m->len > XDX_4G)
+		xdx_stress_wrong(s, i, "above 4 GiB");
+	if (memchr_inv(m->dev, m->seed, m->len))
+		xdx_stress_wrong(s, i, "on map");
+	memset(m->dev, m->dseed, m->len);
+	if (m->dir != DMA_TO_DEVICE) {
+		dma_sync_single_for_cpu(s->dev, m->dma, m->len, m->dir);
+		if (memchr_inv(m->buf, m->dseed, m->len))
+			xdx_stress_wrong(s, i, "on sync for the CPU");
+		memset(m->buf, m->seed, m->len);
+	}
+	if (m->dir == DMA_BIDIRECTIONAL) {
+		dma_sync_single_for_device(s->dev, m->dma, m->len, m->dir);
+		if (memchr_inv(m->dev, m->seed, m->len))
+			xdx_stress_wrong(s, i, "on sync for the device");
+		memset(m->dev, m->dseed, m->len);
+	}
+}
+
+/*
+ * End @m in round @i of @s: the device still sees its own bytes, and the
+ * unmap leaves the buffer with the device's (the CPU's for DMA_TO_DEVICE)
+ * and nothing after it changed.
+ */
+static void xdx_stress_unmap(struct xdx_stress *s, struct xdx_stress_map *m,
+			     unsigned int i)
+{
+	if (!m->live)
+		return;
+	if (memchr_inv(m->dev, m->dseed, m->len))
+		xdx_stress_wrong(s, i, "while mapped");
+	dma_unmap_page(s->dev, m->dma, m->len, m->dir);
+	m->live = false;
+	if (memchr_inv(m->buf, m->dir == DMA_TO_DEVICE ? m->seed : m->dseed,
+		       m->len))
+		xdx_stress_wrong(s, i, "on unmap");
+	if (memchr_inv(m->buf + m->len, XDX_STRESS_GUARD_BYTE, XDX_STRESS_GUARD))
+		xdx_stress_wrong(s, i, "past the end");
+}
+
+static int xdx_stress_fn(void *data)
+{
+	struct xdx_stress *s = data;
+	unsigned int i;
+
+	for (i = 0; i < XDX_STRESS_ROUNDS; i++) {
+		struct xdx_stress_map *m = &s->maps[i % XDX_STRESS_LIVE];
+
+		xdx_stress_unmap(s, m, i);
+		xdx_stress_map(s, m, i);
+		cond_resched();
+	}
+	for (i = 0; i < XDX_STRESS_LIVE; i++)
+		xdx_stress_unmap(s, &s->maps[i], XDX_STRESS_ROUNDS);
+	complete(&s->done);
+	return 0;
+}
+
+static bool xdx_stress_running(struct xdx_stress *s, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!completion_done(&s[i].done))
+			return true;
+	return false;
+}
+
+/*
+ * Every online CPU maps, syncs and unmaps buffers of its own at once, up
+ * to three at a time, in every direction and at sizes with and without
+ * magazines, while this thread gives the free regions back to Xen again
+ * and again.  Each mapping's device sees the buffer's bytes on map and on
+ * a sync for the device, and keeps its own until the unmap; the CPU sees
+ * the device's bytes on a sync for the CPU and on unmap (its own for
+ * DMA_TO_DEVICE), and nothing past the buffer changes.  The bytes of up to
+ * 15 CPUs differ, so a region that serves two live mappings (put back
+ * before its copy-back, say) shows when the other mapping lands in it
+ * meanwhile, which is a matter of timing.  Gives every free region back.
+ */
+static void xdx_test_concurrent(struct kunit *test)
+{
+	struct xdx_test_ctx *ctx = test->priv;
+	unsigned int cpu, n = 0, nr, i, j, flushes = 0, via_region = 0;
+	struct xdx_stress *s;
+	struct task_struct *t;
+
+	nr = num_online_cpus();
+	if (nr < 2)
+		kunit_skip(test, "one CPU online");
+	s = kunit_kcalloc(test, nr, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for_each_online_cpu(cpu) {
+		if (n == nr)
+			break;
+		s[n].dev = ctx->dev;
+		s[n].cpu = cpu;
+		init_completion(&s[n].done);
+		for (j = 0; j < XDX_STRESS_LIVE; j++)
+			s[n].maps[j].page = page_address(xdx_alloc_high(test, 6));
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		t = kthread_create_on_cpu(xdx_stress_fn, &s[i], s[i].cpu,
+					  "xdx-stress/%u");
+		if (IS_ERR(t)) {
+			/* the others still end, and are waited for */
+			KUNIT_FAIL(test, "no thread on CPU %u: %pe", s[i].cpu, t);
+			complete(&s[i].done);
+			continue;
+		}
+		wake_up_process(t);
+	}
+	while (xdx_stress_running(s, n)) {
+		if (xdx_region_release_free())
+			flushes++;
+		usleep_range(200, 400);
+	}
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, s[i].rounds, XDX_STRESS_ROUNDS,
+				    "CPU %u", s[i].cpu);
+		KUNIT_EXPECT_EQ_MSG(test, s[i].map_errors, 0U, "CPU %u", s[i].cpu);
+		KUNIT_EXPECT_EQ_MSG(test, s[i].wrong, 0U,
+				    "CPU %u, the first in round %u: %s", s[i].cpu,
+				    s[i].first_wrong_round, s[i].first_wrong);
+		via_region += s[i].via_region;
+	}
+	kunit_info(test, "%u CPUs, %u mappings, %u by regions, %u flushes giving back\n",
+		   n, n * XDX_STRESS_ROUNDS, via_region, flushes);
+	/* most by regions; the others bounced, an exchange having failed */
+	KUNIT_EXPECT_GT(test, via_region, n * XDX_STRESS_ROUNDS / 2);
+	KUNIT_EXPECT_GT(test, flushes, 0U);
+}
+
 static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE(xdx_test_bus_differs_from_pfn),
 	KUNIT_CASE(xdx_test_to_device),
@@ -871,6 +1095,7 @@ static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE(xdx_test_release_free),
 	KUNIT_CASE(xdx_test_give_back_waits),
 	KUNIT_CASE(xdx_test_split_part),
+	KUNIT_CASE_SLOW(xdx_test_concurrent),
 	{}
 };
 

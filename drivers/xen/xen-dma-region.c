@@ -258,12 +258,11 @@ static enum xdx_test_aid xdx_test_task_aid;
  *
  * For the KUnit suite.  While set, xdx_region_get() called by @task in
  * task context, with XDX_TEST_DENY, ignores the magazines and the free
- * lists and its
- * exchange fails as if injected (XDX_FAIL_INJECTED), so that the mapping
- * goes to the fixed pool; with XDX_TEST_SPLIT, takes no free region
- * whole but splits the first free one larger than XDX_BORROW_ORDERS
- * above its order, reserve or not.  Other tasks, the worker and
- * interrupts are not affected.
+ * lists and its exchange fails as if injected (XDX_FAIL_INJECTED), so
+ * that the mapping goes to the fixed pool; with XDX_TEST_SPLIT, takes no
+ * free region whole but splits the first free one larger than
+ * XDX_BORROW_ORDERS above its order, reserve or not.  Other tasks, the
+ * worker and interrupts are not affected.
  */
 void xdx_region_test_aid(struct task_struct *task, enum xdx_test_aid aid)
 {
