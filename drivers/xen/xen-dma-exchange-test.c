@@ -1026,6 +1026,7 @@ static void xdx_test_concurrent(struct kunit *test)
 {
 	struct xdx_test_ctx *ctx = test->priv;
 	unsigned int cpu, n = 0, nr, i, j, flushes = 0, via_region = 0;
+	u64 exchanges, released, other_cpu;
 	struct xdx_stress *s;
 	struct task_struct *t;
 
@@ -1044,6 +1045,9 @@ static void xdx_test_concurrent(struct kunit *test)
 			s[n].maps[j].page = page_address(xdx_alloc_high(test, 6));
 		n++;
 	}
+	exchanges = xen_dma_exchange_stat(XDX_EXCHANGES);
+	released = xen_dma_exchange_stat(XDX_RELEASES);
+	other_cpu = xen_dma_exchange_stat(XDX_OTHER_CPU_REUSES);
 	for (i = 0; i < n; i++) {
 		t = kthread_create_on_cpu(xdx_stress_fn, &s[i], s[i].cpu,
 					  "xdx-stress/%u");
@@ -1069,11 +1073,18 @@ static void xdx_test_concurrent(struct kunit *test)
 				    s[i].first_wrong_round, s[i].first_wrong);
 		via_region += s[i].via_region;
 	}
-	kunit_info(test, "%u CPUs, %u mappings, %u by regions, %u flushes giving back\n",
-		   n, n * XDX_STRESS_ROUNDS, via_region, flushes);
+	exchanges = xen_dma_exchange_stat(XDX_EXCHANGES) - exchanges;
+	released = xen_dma_exchange_stat(XDX_RELEASES) - released;
+	other_cpu = xen_dma_exchange_stat(XDX_OTHER_CPU_REUSES) - other_cpu;
+	kunit_info(test, "%u CPUs, %u mappings, %u by regions; %u flushes giving back %llu regions, %llu exchanges, %llu regions from another CPU's magazine\n",
+		   n, n * XDX_STRESS_ROUNDS, via_region, flushes, released,
+		   exchanges, other_cpu);
 	/* most by regions; the others bounced, an exchange having failed */
 	KUNIT_EXPECT_GT(test, via_region, n * XDX_STRESS_ROUNDS / 2);
+	/* regions went back and were made again while mappings ran */
 	KUNIT_EXPECT_GT(test, flushes, 0U);
+	KUNIT_EXPECT_GT(test, released, 0ULL);
+	KUNIT_EXPECT_GT(test, exchanges, 0ULL);
 }
 
 static struct kunit_case xdx_test_cases[] = {
