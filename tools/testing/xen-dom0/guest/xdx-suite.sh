@@ -671,11 +671,14 @@ fio_deep_queue() { # dev name
 			[ "$via" -gt 0 ] && [ $((bounced * 100)) -le "$via" ] &&
 			[ $((hw * 16)) -le "$nslabs" ]
 	else
-		# bounce-only: both runs lean on the pool, a quarter of it
-		# or more at once
+		# bounce-only: both runs go through the pool only, and one
+		# of them holds a quarter of it or more at once.  Not each:
+		# a cold sym53c8xx run reached only 896 of 4,096 slots in
+		# one CI boot (2,048 in others), its requests staggered by
+		# TCG timing.
 		[ "$cold_via" -eq 0 ] && [ "$via" -eq 0 ] && [ "$cold_bounced" -gt 0 ] &&
-			[ "$bounced" -gt 0 ] && [ $((cold_hw * 4)) -ge "$nslabs" ] &&
-			[ $((hw * 4)) -ge "$nslabs" ]
+			[ "$bounced" -gt 0 ] &&
+			[ $(( (cold_hw > hw ? cold_hw : hw) * 4 )) -ge "$nslabs" ]
 	fi
 }
 
