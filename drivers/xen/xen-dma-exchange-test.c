@@ -203,24 +203,34 @@ static void xdx_unmap(struct kunit *test, struct xdx_map *m)
 	kunit_release_action(test, xdx_unmap_action, m);
 }
 
-/* What the device sees at @dma: the page Xen's M2P names for its frame. */
-static void *xdx_bus_to_virt(struct kunit *test, dma_addr_t dma)
+/*
+ * What the device sees at @dma: the page Xen's M2P names for its frame,
+ * or NULL if it names none of this domain's.
+ */
+static void *xdx_bus_virt(dma_addr_t dma)
 {
 	unsigned long pfn = xen_bfn_to_pfn_m2p(PHYS_PFN(dma));
 
-	KUNIT_ASSERT_NE(test, pfn, XEN_DMA_NO_FRAME);
-	KUNIT_ASSERT_TRUE(test, pfn_valid(pfn));
+	if (pfn == XEN_DMA_NO_FRAME || !pfn_valid(pfn))
+		return NULL;
 	return page_address(pfn_to_page(pfn)) + offset_in_page(dma);
+}
+
+/* xdx_bus_virt(), which must name a page of this domain */
+static void *xdx_bus_to_virt(struct kunit *test, dma_addr_t dma)
+{
+	void *virt = xdx_bus_virt(dma);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, virt, "bus address %pad not in Xen's M2P", &dma);
+	return virt;
 }
 
 /* The mapped owned region @dma lies in, or NULL (bounced, or direct). */
 static struct xdx_region *xdx_bus_region(dma_addr_t dma)
 {
-	unsigned long pfn = xen_bfn_to_pfn_m2p(PHYS_PFN(dma));
+	void *virt = xdx_bus_virt(dma);
 
-	if (pfn == XEN_DMA_NO_FRAME)
-		return NULL;
-	return xdx_region_find(PFN_PHYS(pfn) + offset_in_page(dma), NULL);
+	return virt ? xdx_region_find(virt_to_phys(virt), NULL) : NULL;
 }
 
 /*
@@ -860,10 +870,12 @@ static void xdx_test_give_back_waits(struct kunit *test)
 /* Bytes after each mapping that must stay as they were, and their value */
 #define XDX_STRESS_GUARD	64
 #define XDX_STRESS_GUARD_BYTE	0x07
+/* Each mapping's block: 2^6 pages, above the largest size and its guard */
+#define XDX_STRESS_ORDER	6
 
 /* One of a stress thread's mappings, kept while it makes the next ones. */
 struct xdx_stress_map {
-	void *page;		/* 2^6 pages: any mapping below plus its guard */
+	void *page;		/* 2^XDX_STRESS_ORDER pages */
 	void *buf;
 	void *dev;		/* what the device sees */
 	size_t len;
@@ -911,7 +923,6 @@ static void xdx_stress_map(struct xdx_stress *s, struct xdx_stress_map *m,
 	static const enum dma_data_direction dirs[] = {
 		DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
 	};
-	unsigned long pfn;
 
 	m->len = xdx_stress_lens[i % ARRAY_SIZE(xdx_stress_lens)];
 	m->dir = dirs[(i / ARRAY_SIZE(xdx_stress_lens)) % ARRAY_SIZE(dirs)];
@@ -930,18 +941,16 @@ static void xdx_stress_map(struct xdx_stress *s, struct xdx_stress_map *m,
 		s->map_errors++;
 		return;
 	}
-	m->live = true;
-	if (xdx_bus_region(m->dma))
-		s->via_region++;
 	/* a bounce slot or a region: pseudo-physically contiguous */
-	pfn = xen_bfn_to_pfn_m2p(PHYS_PFN(m->dma));
-	if (pfn == XEN_DMA_NO_FRAME || !pfn_valid(pfn)) {
+	m->dev = xdx_bus_virt(m->dma);
+	if (!m->dev) {
 		xdx_stress_wrong(s, i, "bus address not in Xen's M2P");
 		dma_unmap_page(s->dev, m->dma, m->len, m->dir);
-		m->live = false;
 		return;
 	}
-	m->dev = page_address(pfn_to_page(pfn)) + offset_in_page(m->dma);
+	m->live = true;
+	if (xdx_region_find(virt_to_phys(m->dev), NULL))
+		s->via_region++;
 	if (m->dma + m->len > XDX_4G)
 		xdx_stress_wrong(s, i, "above 4 GiB");
 	if (memchr_inv(m->dev, m->seed, m->len))
@@ -1042,7 +1051,7 @@ static void xdx_test_concurrent(struct kunit *test)
 		s[n].cpu = cpu;
 		init_completion(&s[n].done);
 		for (j = 0; j < XDX_STRESS_LIVE; j++)
-			s[n].maps[j].page = page_address(xdx_alloc_high(test, 6));
+			s[n].maps[j].page = page_address(xdx_alloc_high(test, XDX_STRESS_ORDER));
 		n++;
 	}
 	exchanges = xen_dma_exchange_stat(XDX_EXCHANGES);
