@@ -31,7 +31,7 @@ if [ "$mode" = check ]; then
 			echo "$t console_free_of_splats"
 			for n in ${POOL_PAIR_TESTS:?make check exports it}; do echo "$t $n"; done
 		done
-		sed -nE 's/^\tKUNIT_CASE(_PARAM|_SLOW)?\(([a-z0-9_]+).*/kunit \2/p' \
+		sed -nE 's/^\tKUNIT_CASE[A-Z_]*\(([a-z0-9_]+).*/kunit \1/p' \
 			"$proj/drivers/xen/xen-dma-exchange-test.c"
 		sed -nE 's/^tcase ([a-z0-9_]+) .*/testbed_\1/p' "$tb/testbed-selftest.sh"
 		sed -nE 's/^gate ([a-z0-9_]+) .*/static \1/p' "$tb/static-check.sh"
