@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# dma_map_benchmark, 64 pages, 32-bit mask, bidirectional, 1 thread, in
-# one boot: rounds of a 1-s run bounce-only (the run-time switch off)
-# then one with the backend, as the bench's map rows run; the backend's
-# counters of each run and its free and mapped 256-KiB regions after it.
+# dma_map_benchmark, 64 pages, a 32-bit mask (or xdx.bits), bidirectional,
+# 1 thread, in one boot: rounds of a 1-s run bounce-only (the run-time
+# switch off) then one with the backend, as the bench's map rows run; the
+# backend's counters of each run and its 256-KiB regions after it (lines
+# of debugfs "regions": class, order, KiB, free, in use, on CPUs).
 # dom0 arguments (run-probe.sh --append):
 #   xdx.rounds=N       rounds (default 10)
+#   xdx.bits=N         the device's mask, bits (default 32)
 #   xdx.between=fio    every other round, fio buffered 1 MiB reads on NVMe
 #                      under a 32-bit limit from cold (every free region
 #                      given back first), as between the bench's repeats
@@ -22,6 +24,7 @@ T=/sys/kernel/tracing
 S="region_maps exchanges exchanges_in_map regions_released bounces"
 rounds=$(arg rounds); [ -n "$rounds" ] || rounds=10
 between=$(arg between)
+bits=$(arg bits); [ -n "$bits" ] || bits=32
 if [ "$between" = iperf ]; then
 	net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
 fi
@@ -42,11 +45,11 @@ while [ $i -le "$rounds" ]; do
 		xdx_enable $en
 		stats_reset
 		[ $trace = 1 ] && echo > $T/trace && [ $en = Y ] && echo 1 > $T/tracing_on
-		o=$(dma_map_benchmark -t 1 -s 1 -b 32 -g 64 -d 0 2>&1 | grep average |
+		o=$(dma_map_benchmark -t 1 -s 1 -b "$bits" -g 64 -d 0 2>&1 | grep average |
 			sed 's/ standard deviation:/ sd /; s/average //; s/ latency(us)//' | tr '\n' ' ')
 		h=""; [ $trace = 1 ] && echo 0 > $T/tracing_on && [ $en = Y ] && h=" hits$(hits)"
 		s=""; for n in $S; do s="$s $n=$(stat_get $n)"; done
-		echo "PROBE round $i enable=$en $o$s order6=$(sed -n 's/^low 6 256 //p' $XDX/regions)$h"
+		echo "PROBE round $i enable=$en $o$s regions: $(grep " 6 256 " $XDX/regions | tr '\n' ' ')$h"
 	done
 	if [ $((i % 2)) = 1 ] && [ "$between" = iperf ]; then
 		go_cold
