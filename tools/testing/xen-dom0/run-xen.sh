@@ -45,8 +45,9 @@ results=${RESULTS:-}
 
 xen_args="console=com1 com1=115200,8n1 dom0_mem=$dom0mem,max:$dom0mem dom0_max_vcpus=$smp loglvl=all guest_loglvl=all $xappend"
 dom0_args="console=hvc0 earlyprintk=xen xdx.mode=$mode $append"
-# record the backend's trace events from boot on (the suite checks them)
-[ "$mode" = check ] && dom0_args="$dom0_args trace_event=xen_dma_exchange:*"
+# record the backend's trace events from boot on (the suite checks them),
+# in a buffer that holds the KUnit cases' tens of thousands of mappings
+[ "$mode" = check ] && dom0_args="$dom0_args trace_event=xen_dma_exchange:* trace_buf_size=4M"
 if [ "$native" = 1 ]; then
 	boot=(-kernel "$kernel" -initrd "$initrd"
 	      -append "console=ttyS0 xdx.mode=$mode $append")

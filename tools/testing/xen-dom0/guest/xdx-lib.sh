@@ -33,7 +33,8 @@ run_test() {
 	sed 's/^/# /' /tmp/t.out
 	ktap_result $rc "$name"
 }
-stat_get() { sed -n "s/^$1 //p" $XDX/stats; }
+# stat_get <name> [<copy of the stats file>]: one counter
+stat_get() { sed -n "s/^$1 //p" "${2:-$XDX/stats}"; }
 # wait_first_map <maps-before> <pid>: until the backend sees a mapping
 # after <maps-before> (a run's I/O began), or <pid> has ended
 wait_first_map() {

@@ -125,8 +125,9 @@ t_bench_bounce_only() {
 }
 
 # The same 64-page buffer mapped again and again with a 32-bit mask: every
-# mapping reuses an owned region (the boot reserve has them: no exchange at
-# all), and not one byte goes to the fixed pool.
+# mapping reuses an owned region (the boot reserve has them: at most the
+# first mapping exchanges, if the reserve was taken), and not one byte goes
+# to the fixed pool.
 t_bench_region_reuse() {
 	bench_bind >/dev/null || return 1
 	stats_reset
@@ -136,7 +137,7 @@ t_bench_region_reuse() {
 	ru=$(stat_get region_reuses)
 	echo "$it mappings, $ru region reuses, $ex exchanges, $(stat_get bytes_bounced) bytes bounced"
 	[ "$(stat_get bytes_bounced)" -eq 0 ] && [ "$ex" -le 1 ] && [ "$it" -gt 1000 ] &&
-		[ "$ru" -ge "$it" ]
+		[ "$ru" -ge $((it - ex)) ]
 }
 
 t_bench_2m_4m_single() {
@@ -163,21 +164,25 @@ t_bench_exchange_fail_injected() {
 	dev_limit "$(nvme_pci)" 32
 	iocheck_all 41 || rc=1
 	dev_limit "$(nvme_pci)" 0
+	# read while every exchange still fails: the worker retries
+	cat $XDX/stats > /tmp/f100
 	echo 0 > $F/probability
-	cat $XDX/stats
+	cat /tmp/f100
 	[ $rc -eq 0 ] || return 1
-	[ "$(stat_get exchange_failed_injected)" -gt 0 ] || return 1
-	[ "$(stat_get bytes_bounced)" -gt 0 ] || return 1
-	[ "$(stat_get exchanges)" -eq 0 ] || return 1
+	[ "$(stat_get exchange_failed_injected /tmp/f100)" -gt 0 ] || return 1
+	[ "$(stat_get bytes_bounced /tmp/f100)" -gt 0 ] || return 1
+	[ "$(stat_get exchanges /tmp/f100)" -eq 0 ] || return 1
 	# every 3rd exchange fails: with the free regions given back, the
-	# mappings' misses and the worker's refill try exchanges
+	# mappings' misses and the worker's refill try exchanges.  The counters
+	# are reset before the flush, whose refill may be done before the
+	# benchmark maps: at least its 11 orders' exchanges are counted.
 	echo 100 > $F/probability; echo 3 > $F/interval
-	echo 0 > $XDX/flush
 	stats_reset
+	echo 0 > $XDX/flush
 	dma_map_benchmark -t 1 -s 2 -b 32 -g 4 -d 0 > /tmp/f3 2>&1 || rc=1
 	tail -3 /tmp/f3
-	echo 0 > $F/probability; echo 1 > $F/interval
 	ex=$(stat_get exchanges); inj=$(stat_get exchange_failed_injected)
+	echo 0 > $F/probability; echo 1 > $F/interval
 	echo "fail every 3rd: $ex exchanges, $inj injected failures, $(stat_get bounces) bounces"
 	echo 0 > $XDX/flush	# the worker rebuilds the reserve, failures off
 	[ $rc -eq 0 ] && [ "$inj" -gt 0 ] && [ "$ex" -gt 0 ]
@@ -201,6 +206,10 @@ t_tracepoints() {
 		echo "xen_dma_exchange_$e: $n events"
 		grep -m1 "xen_dma_exchange_$e:" $TR/trace
 		[ "$n" -gt 0 ] || rc=1
+	done
+	# an event missing because the buffer wrapped is named as such
+	for c in $TR/per_cpu/cpu*; do
+		echo "${c##*/}: $(grep -E '^(entries|overrun):' $c/stats | tr '\n' ' ')"
 	done
 	return $rc
 }
