@@ -357,8 +357,9 @@ t_user_mapped() {
 }
 
 # Page-cache pages under writeback, read by others meanwhile: 32 MiB is
-# written with a pattern, then written again with the same pattern three times (dirty
-# pages, then writeback) while a reader reads the cached pages over and
+# written with a pattern, then written again with the same pattern (dirty
+# pages, then writeback) three times, and on until the reader has made two
+# passes (at most twelve), while a reader reads the cached pages over and
 # over in random order until the writer is done.  The content never changes,
 # so every read is checked whether it meets a dirty, a written-back or a
 # clean page.  The device is held open throughout, so a writer's last close
@@ -371,8 +372,11 @@ t_writeback() {
 	rc=0; passes=0
 	xdx-iocheck $NVME 32 1024 95 buffered write || rc=1
 	stats_reset
-	for i in 1 2 3; do
+	echo 0 > /tmp/wb.passes
+	i=0
+	while [ $i -lt 3 ] || { [ "$(cat /tmp/wb.passes)" -lt 2 ] && [ $i -lt 12 ]; }; do
 		xdx-iocheck $NVME 32 1024 95 buffered write || exit 1
+		i=$((i + 1))
 	done > /tmp/wb.w 2>&1 &
 	w=$!
 	# how much is dirty or under writeback while the reader runs
@@ -384,6 +388,7 @@ t_writeback() {
 		XDX_NO_DROP=1 xdx-iocheck $NVME 32 1024 95 buffered read rand > /tmp/wb.r 2>&1 ||
 			{ cat /tmp/wb.r; rc=1; break; }
 		passes=$((passes + 1))
+		echo $passes > /tmp/wb.passes
 	done
 	wait $w || rc=1
 	wait
