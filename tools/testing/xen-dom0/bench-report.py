@@ -288,8 +288,8 @@ def check_row(name, state, on, off, rr, wide, slow=None, paired=False,
             min(len(vals(on, 'mbps')), len(vals(off, 'mbps'))) < 3:
         return
     if paired and slow is None:
-        md_notes.append('%s %s: on÷off %.2f [%.2f–%.2f], two boots apart (reported, not asserted: '
-                        'its switch-warm pair, one boot, is checked)' % (name, state, rr[0], rr[1], rr[2]))
+        md_notes.append('%s %s: on÷off %.2f [%.2f–%.2f], two boots apart (not asserted alone: '
+                        'its switch-warm pair fails only if this row is slower too)' % (name, state, rr[0], rr[1], rr[2]))
         return
     if wide:
         within = rr[2] >= 1 >= rr[1] or abs(rr[0] - 1) <= 0.05
