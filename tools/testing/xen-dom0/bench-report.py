@@ -243,25 +243,35 @@ def check(desc, ok):
     checks.append((desc, ok))
 
 
+def twin_of(p, state, twin):
+    """Point p in state @twin instead of @state (a suffix of p's state),
+    if p is in @state and the run has the twin"""
+    if not p[1].endswith(state):
+        return None
+    q = (p[0], p[1][:-len(state)] + twin) + p[2:]
+    return q if q in runs else None
+
+
 def switch_pair_of(p):
     """The switch-warm point of a two-boot warm point p, if the run has it"""
-    if not p[1].endswith('warm') or p[1].endswith('switch-warm'):
+    if p[1].endswith('switch-warm'):
         return None
-    q = (p[0], p[1][:-len('warm')] + 'switch-warm') + p[2:]
-    return q if q in runs else None
+    return twin_of(p, 'warm', 'switch-warm')
+
+
+def enough_repeats(on, off):
+    """3 runs or more each way: what a check on a row needs"""
+    return min(len(vals(on, 'mbps')), len(vals(off, 'mbps'))) >= 3
 
 
 def warm_rr_of(p):
     """on÷off of the two-boot warm row of a switch-warm point p, if the run
-    has it with 3 repeats or more each way"""
-    if not p[1].endswith('switch-warm'):
+    has it with enough repeats"""
+    q = twin_of(p, 'switch-warm', 'warm')
+    if q is None:
         return None
-    q = (p[0], p[1][:-len('switch-warm')] + 'warm') + p[2:]
-    c = runs.get(q, {})
-    on, off = c.get('on', []), c.get('off', [])
-    if min(len(vals(on, 'mbps')), len(vals(off, 'mbps'))) < 3:
-        return None
-    return rspread(on, off, 'mbps')[1]
+    on, off = runs[q].get('on', []), runs[q].get('off', [])
+    return rspread(on, off, 'mbps')[1] if enough_repeats(on, off) else None
 
 
 def slower_beyond_spread(rr):
@@ -284,8 +294,7 @@ def check_row(name, state, on, off, rr, wide, slow=None, paired=False,
     5 % band, not asserted: under TCG its spread is wider than the band.
     A two-boot warm row whose point has a switch-warm pair (@paired) is
     reported; the pair is the check."""
-    if not rr or not state.endswith(('warm', 'shared')) or \
-            min(len(vals(on, 'mbps')), len(vals(off, 'mbps'))) < 3:
+    if not rr or not state.endswith(('warm', 'shared')) or not enough_repeats(on, off):
         return
     if paired and slow is None:
         md_notes.append('%s %s: on÷off %.2f [%.2f–%.2f], two boots apart (not asserted alone: '
