@@ -462,7 +462,12 @@ static void xdx_test_offset_past_page(struct kunit *test)
  * CPU reuses it, at the same bus address, without an exchange of its own,
  * and with cpu_cache at its default, without the global lock.  The task
  * stays on one CPU for both mappings; mapping and unmapping may sleep.
+ * Another mapping of the size on that CPU between the two (a disk's,
+ * from an interrupt) may take the region first: that is tried again, up
+ * to XDX_REUSE_TRIES times in all.
  */
+#define XDX_REUSE_TRIES	3
+
 static void xdx_test_region_reused(struct kunit *test)
 {
 	const size_t len = PAGE_SIZE << 2;
@@ -471,23 +476,34 @@ static void xdx_test_region_reused(struct kunit *test)
 	u64 reuses = 0, on_cpu = 0;
 	struct xdx_region *r = NULL;
 	dma_addr_t first = 0;
+	int try;
 
-	xdx_fill(buf, len, 0x71);
-	migrate_disable();
-	m = xdx_map(test, buf, len, DMA_TO_DEVICE, 0);
-	if (m) {
-		first = m->dma;
-		r = xdx_bus_region(first);
-		xdx_unmap(test, m);
-		reuses = xen_dma_exchange_stat(XDX_REUSES);
-		on_cpu = xen_dma_exchange_stat(XDX_CPU_REUSES);
-		xdx_fill(buf, len, 0x72);
-		again = xdx_map(test, buf, len, DMA_TO_DEVICE, 0);
+	for (try = 1; try <= XDX_REUSE_TRIES; try++) {
+		if (again)
+			xdx_unmap(test, again);
+		xdx_fill(buf, len, 0x71);
+		migrate_disable();
+		m = xdx_map(test, buf, len, DMA_TO_DEVICE, 0);
+		if (m) {
+			first = m->dma;
+			r = xdx_bus_region(first);
+			xdx_unmap(test, m);
+			reuses = xen_dma_exchange_stat(XDX_REUSES);
+			on_cpu = xen_dma_exchange_stat(XDX_CPU_REUSES);
+			xdx_fill(buf, len, 0x72);
+			again = xdx_map(test, buf, len, DMA_TO_DEVICE, 0);
+		}
+		migrate_enable();
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		KUNIT_ASSERT_NOT_NULL(test, r);
+		KUNIT_ASSERT_NOT_NULL(test, again);
+		if (again->dma == first)
+			break;
 	}
-	migrate_enable();
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_ASSERT_NOT_NULL(test, r);
-	KUNIT_ASSERT_NOT_NULL(test, again);
+	if (try > XDX_REUSE_TRIES)
+		kunit_info(test, "not reused in %d tries\n", XDX_REUSE_TRIES);
+	else if (try > 1)
+		kunit_info(test, "reused at try %d\n", try);
 	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_REUSES), reuses + 1);
 	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_CPU_REUSES), on_cpu + 1);
 	KUNIT_EXPECT_EQ(test, again->dma, first);
