@@ -24,11 +24,13 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
+#include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/swiotlb.h>
+#include <linux/vmalloc.h>
 #include <xen/xen.h>
 #include <xen/dma-exchange.h>
 
@@ -459,12 +461,13 @@ static void xdx_test_offset_past_page(struct kunit *test)
 /*
  * A region goes back on unmap to this CPU's magazine of its size (or to
  * the head of its free list): the next mapping of its size on the same
- * CPU reuses it, at the same bus address, without an exchange of its own,
- * and with cpu_cache at its default, without the global lock.  The task
- * stays on one CPU for both mappings; mapping and unmapping may sleep.
- * Another mapping of the size on that CPU between the two (a disk's,
- * from an interrupt) may take the region first: that is tried again, up
- * to XDX_REUSE_TRIES times in all.
+ * CPU reuses it, at the same bus address, without an exchange (counted:
+ * no exchange in a mapping call meanwhile), and with cpu_cache at its
+ * default, without the global lock.  The task stays on one CPU for both
+ * mappings; mapping and unmapping may sleep.  Another mapping on that CPU
+ * between the two (a disk's, from an interrupt) may take the region
+ * first, or another device's mapping exchange meanwhile: that is tried
+ * again, up to XDX_REUSE_TRIES times in all.
  */
 #define XDX_REUSE_TRIES	3
 
@@ -473,7 +476,7 @@ static void xdx_test_region_reused(struct kunit *test)
 	const size_t len = PAGE_SIZE << 2;
 	void *buf = page_address(xdx_alloc_high(test, 2));
 	struct xdx_map *m, *again = NULL;
-	u64 reuses = 0, on_cpu = 0;
+	u64 reuses = 0, on_cpu = 0, in_call = 0;
 	struct xdx_region *r = NULL;
 	dma_addr_t first = 0;
 	int try;
@@ -490,6 +493,7 @@ static void xdx_test_region_reused(struct kunit *test)
 			xdx_unmap(test, m);
 			reuses = xen_dma_exchange_stat(XDX_REUSES);
 			on_cpu = xen_dma_exchange_stat(XDX_CPU_REUSES);
+			in_call = xen_dma_exchange_stat(XDX_MAP_EXCHANGES);
 			xdx_fill(buf, len, 0x72);
 			again = xdx_map(test, buf, len, DMA_TO_DEVICE, 0);
 		}
@@ -497,7 +501,8 @@ static void xdx_test_region_reused(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, m);
 		KUNIT_ASSERT_NOT_NULL(test, r);
 		KUNIT_ASSERT_NOT_NULL(test, again);
-		if (again->dma == first)
+		if (again->dma == first &&
+		    xen_dma_exchange_stat(XDX_MAP_EXCHANGES) == in_call)
 			break;
 	}
 	if (try > XDX_REUSE_TRIES)
@@ -506,6 +511,8 @@ static void xdx_test_region_reused(struct kunit *test)
 		kunit_info(test, "reused at try %d\n", try);
 	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_REUSES), reuses + 1);
 	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_CPU_REUSES), on_cpu + 1);
+	/* no exchange in a mapping call, of any device, during the second */
+	KUNIT_EXPECT_EQ(test, xen_dma_exchange_stat(XDX_MAP_EXCHANGES), in_call);
 	KUNIT_EXPECT_EQ(test, again->dma, first);
 	KUNIT_EXPECT_PTR_EQ(test, xdx_expect_region(test, again), r);
 	xdx_unmap(test, again);
@@ -554,6 +561,81 @@ static void xdx_test_large_mapping(struct kunit *test)
 	xdx_fill(xdx_bus_to_virt(test, m->dma), p->len, 0xe5);
 	xdx_unmap(test, m);
 	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, p->len, 0xe5));
+}
+
+static const size_t xdx_vmalloc_lens[] = { SZ_1M, SZ_2M, SZ_4M };
+
+static void xdx_vmalloc_desc(const size_t *len, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu MiB", *len >> 20);
+}
+
+KUNIT_ARRAY_PARAM(xdx_vmalloc, xdx_vmalloc_lens, xdx_vmalloc_desc);
+
+static void xdx_vfree_action(void *buf)
+{
+	vfree(buf);
+}
+
+static void xdx_sg_free_action(void *sgt)
+{
+	sg_free_table(sgt);
+}
+
+/*
+ * vmalloc() memory of 1, 2 and 4 MiB, mapped as drivers map it: a
+ * scatterlist of its pages.  Its pages may not be exchanged in place; each
+ * entry is served as a single mapping is, by a region where one can be
+ * had.  The device sees every byte, what it writes comes back on unmap,
+ * and regions serve some of the entries.
+ */
+static void xdx_test_vmalloc_sg(struct kunit *test)
+{
+	struct xdx_test_ctx *ctx = test->priv;
+	const size_t len = *(const size_t *)test->param_value;
+	unsigned int i, via_region = 0, unseen = 0, differ = 0;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	size_t off = 0, j;
+	void *buf, *bus;
+	u8 *dev;
+
+	buf = vmalloc(len);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, xdx_vfree_action, buf), 0);
+	sgt = kunit_kzalloc(test, sizeof(*sgt), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sgt);
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(sgt, len >> PAGE_SHIFT, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, xdx_sg_free_action, sgt), 0);
+	for_each_sgtable_sg(sgt, sg, i)
+		sg_set_page(sg, vmalloc_to_page(buf + i * PAGE_SIZE), PAGE_SIZE, 0);
+	xdx_fill(buf, len, 0x4b);
+
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(ctx->dev, sgt, DMA_BIDIRECTIONAL, 0), 0);
+	/* no assertion until the unmap: the entries stay mapped otherwise */
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		bus = xdx_bus_virt(sg_dma_address(sg));
+		if (!bus || sg_dma_address(sg) + sg_dma_len(sg) > XDX_4G) {
+			unseen++;
+			off += sg_dma_len(sg);
+			continue;
+		}
+		if (xdx_bus_region(sg_dma_address(sg)))
+			via_region++;
+		if (memcmp(bus, buf + off, sg_dma_len(sg)))
+			differ++;
+		for (dev = bus, j = 0; j < sg_dma_len(sg); j++)
+			dev[j] = xdx_pattern(off + j, 0xb4);
+		off += sg_dma_len(sg);
+	}
+	dma_unmap_sgtable(ctx->dev, sgt, DMA_BIDIRECTIONAL, 0);
+
+	kunit_info(test, "%u entries, %u via regions\n", sgt->nents, via_region);
+	KUNIT_EXPECT_EQ(test, off, len);
+	KUNIT_EXPECT_EQ_MSG(test, unseen, 0U, "entries not below 4 GiB in Xen's M2P");
+	KUNIT_EXPECT_EQ_MSG(test, differ, 0U, "entries the device saw differ");
+	KUNIT_EXPECT_GT(test, via_region, 0U);
+	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, len, 0xb4));
 }
 
 static void xdx_aid_off(void *unused)
@@ -1122,6 +1204,7 @@ static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE(xdx_test_offset_past_page),
 	KUNIT_CASE(xdx_test_region_reused),
 	KUNIT_CASE_PARAM(xdx_test_large_mapping, xdx_large_gen_params),
+	KUNIT_CASE_PARAM(xdx_test_vmalloc_sg, xdx_vmalloc_gen_params),
 	KUNIT_CASE(xdx_test_no_region_bounces),
 	KUNIT_CASE(xdx_test_no_region_no_pool),
 	KUNIT_CASE(xdx_test_max_mapping_size),
