@@ -745,6 +745,48 @@ static void xdx_test_no_region_no_pool(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, len, 0x2a));
 }
 
+/* More 256-KiB mappings than any fixed pool of a test boot holds (1 GiB) */
+#define XDX_POOL_FILL_MAX	4096
+
+/*
+ * No region, and the fixed pool full: a clean DMA_MAPPING_ERROR, as
+ * upstream gives, and a mapping succeeds again once one is unmapped.
+ * Only this task gets no region, so the pool fills with its mappings
+ * alone (256 KiB, the pool's largest, of one buffer, to the device); the
+ * rest of the system keeps being served by regions meanwhile.
+ */
+static void xdx_test_no_region_pool_full(struct kunit *test)
+{
+	const unsigned int order = 6;	/* 256 KiB */
+	const size_t len = PAGE_SIZE << order;
+	void *buf = page_address(xdx_alloc_high(test, order));
+	struct xdx_map *m, *last = NULL;
+	u64 bounces;
+	int n;
+
+	xdx_set_aid(test, XDX_TEST_DENY);
+	xdx_fill(buf, len, 0x5a);
+	bounces = xen_dma_exchange_stat(XDX_BOUNCES);
+	for (n = 0; n < XDX_POOL_FILL_MAX; n++) {
+		m = xdx_map(test, buf, len, DMA_TO_DEVICE, DMA_ATTR_NO_WARN);
+		if (!m)
+			break;
+		last = m;
+	}
+	kunit_info(test, "fixed pool full after %d mappings of %zu KiB\n",
+		   n, len >> 10);
+	KUNIT_ASSERT_LT_MSG(test, n, XDX_POOL_FILL_MAX, "the pool never ran out");
+	KUNIT_ASSERT_NOT_NULL(test, last);
+	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_BOUNCES), bounces + n);
+	KUNIT_EXPECT_NULL(test, xdx_bus_region(last->dma));
+	KUNIT_EXPECT_EQ(test, memcmp(xdx_bus_to_virt(test, last->dma), buf, len), 0);
+	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, len, 0x5a));
+	xdx_unmap(test, last);
+	m = xdx_map(test, buf, len, DMA_TO_DEVICE, DMA_ATTR_NO_WARN);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, m, "no mapping after one was unmapped");
+	KUNIT_EXPECT_EQ(test, memcmp(xdx_bus_to_virt(test, m->dma), buf, len), 0);
+}
+
 /*
  * Requests the backend refuses: zero length (left to swiotlb, as upstream
  * does), addresses in none of its regions, an unmap whose size does not
@@ -1207,6 +1249,7 @@ static struct kunit_case xdx_test_cases[] = {
 	KUNIT_CASE_PARAM(xdx_test_vmalloc_sg, xdx_vmalloc_gen_params),
 	KUNIT_CASE(xdx_test_no_region_bounces),
 	KUNIT_CASE(xdx_test_no_region_no_pool),
+	KUNIT_CASE(xdx_test_no_region_pool_full),
 	KUNIT_CASE(xdx_test_max_mapping_size),
 	KUNIT_CASE(xdx_test_bad_input),
 	KUNIT_CASE(xdx_test_double_unmap_reported),
