@@ -790,8 +790,9 @@ static void xdx_test_no_region_pool_full(struct kunit *test)
 /*
  * Requests the backend refuses: zero length (left to swiotlb, as upstream
  * does), addresses in none of its regions, an unmap whose size does not
- * match its mapping (reported, the mapping stays) and a sync past the end
- * of a mapping (reported, nothing copied).
+ * match its mapping, 0 included (reported, the mapping stays), a sync past
+ * the end of a mapping (reported, nothing copied) and a length that wraps
+ * around with the page offset (DMA_MAPPING_ERROR, nothing copied).
  */
 static void xdx_test_bad_input(struct kunit *test)
 {
@@ -825,6 +826,12 @@ static void xdx_test_bad_input(struct kunit *test)
 	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_BAD_UNMAP), bad + 1);
 	KUNIT_EXPECT_PTR_EQ(test, xdx_bus_region(m->dma), r);
 	KUNIT_EXPECT_TRUE(test, xdx_region_mapped(r));
+	/* no mapping has length 0 */
+	KUNIT_EXPECT_TRUE(test, __xen_dma_exchange_unmap(ctx->dev, rphys, 0,
+							 DMA_TO_DEVICE, 0));
+	KUNIT_EXPECT_GE(test, xen_dma_exchange_stat(XDX_BAD_UNMAP), bad + 2);
+	KUNIT_EXPECT_PTR_EQ(test, xdx_bus_region(m->dma), r);
+	KUNIT_EXPECT_TRUE(test, xdx_region_mapped(r));
 
 	xdx_fill(xdx_bus_to_virt(test, m->dma), len, 0xc3);
 	KUNIT_EXPECT_TRUE(test, __xen_dma_exchange_sync(ctx->dev, rphys + len - 8,
@@ -833,15 +840,25 @@ static void xdx_test_bad_input(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, len, 0x3e));
 	xdx_unmap(test, m);
 	KUNIT_EXPECT_TRUE(test, xdx_check_fill(buf, len, 0x3e));
+
+	/* a length that wraps past the end of the address space with the offset */
+	dma = 0x1234;
+	KUNIT_EXPECT_FALSE(test, xen_dma_exchange_map(ctx->dev, phys + 8,
+						      SIZE_MAX - 3,
+						      DMA_TO_DEVICE,
+						      DMA_ATTR_NO_WARN, &dma));
+	KUNIT_EXPECT_EQ(test, dma, DMA_MAPPING_ERROR);
 }
 
 /*
  * A driver bug: a region mapping unmapped twice.  DMA-API debug reports
  * it (the guest suite checks for exactly one report).  The second unmap
- * finds no mapped region of ours and changes nothing (had another mapping
- * taken the region meanwhile, it would be a bad unmap, refused), so the
- * region is free once: two mappings of its size at a time get different
- * regions, the first of them this one again.
+ * finds no mapped region of ours and changes nothing, so the region is
+ * free once: two mappings of its size at a time get different regions,
+ * the first of them this one again.  (Had another mapping of another
+ * offset or length taken the region meanwhile, it would be a bad unmap,
+ * refused; one of the same offset and length would be ended: see the
+ * documentation's "Limitations".)
  */
 static void xdx_test_double_unmap_reported(struct kunit *test)
 {

@@ -186,6 +186,9 @@ static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
 	if (limit < DMA_BIT_MASK(32))
 		return XDX_SKIP_LIMIT;
 	*cls = limit < DMA_BIT_MASK(48) ? XDX_CLASS_LOW : XDX_CLASS_ANY;
+	/* beyond the largest region: and offset + size must not wrap */
+	if (size > (PAGE_SIZE << XDX_MAX_ORDER) - offset)
+		return XDX_SKIP_ORDER;
 	*order = get_order(offset + size);
 	if (*order > (promised ? XDX_MAX_ORDER : READ_ONCE(xdx_max_order)))
 		return XDX_SKIP_ORDER;

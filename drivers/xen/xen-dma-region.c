@@ -1357,10 +1357,13 @@ struct xdx_region *xdx_region_find(phys_addr_t phys, struct xdx_mapping *m)
  * Return: the region, now unmapped and to be given back with
  * xdx_region_put(); NULL if @phys is in no mapped region of ours;
  * ERR_PTR(-EINVAL) if it is in one whose mapping @phys and @size do not
- * match (the region stays mapped).
+ * match, @size 0 included (the region stays mapped).
  */
 struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size)
 {
+	/* no mapping has length 0; xdx_region_lookup() would only find it */
+	if (!size)
+		return xdx_region_lookup(phys, 0, NULL) ? ERR_PTR(-EINVAL) : NULL;
 	return xdx_region_lookup(phys, size, NULL);
 }
 
