@@ -138,8 +138,11 @@ md.append('| mask | pages | dir | thr | off | on | native | off÷on | off: MB bo
 md.append('|---|---|---|---|---|---|---|---|---|---|---|')
 
 
-def mb(rs):
-    v = total(rs, 'bytes_bounced')
+def mb(rs, key='bytes_bounced'):
+    """MB of @key over the runs; '–' for logs from before the column"""
+    if rs and key not in rs[0]:
+        return '–'
+    v = total(rs, key)
     return fmt(v / 1e6 if v is not None else None)
 
 
@@ -326,20 +329,24 @@ md.append('Median [min–max] of the repeats.  cold = right after every free reg
           '"exch/GiB" = exchange hypercalls per GiB moved with the backend on; '
           '"late exch" = exchanges made after the first 2 s of each run (the '
           'steady state: the run\'s own warm-up over), summed over the repeats, '
-          'in parentheses those made in a mapping call (the rest by the worker).\n')
-md.append('| disk | I/O | rw | KiB | qd | state | off | on | native | on÷off [worst–best] | off p99 | on p99 | off: MB bounced | on: MB bounced | on: exch/GiB | on: late exch |')
-md.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+          'in parentheses those made in a mapping call (the rest by the worker).  '
+          '"MB bounced" went through the fixed pool, "MB via regions" through the '
+          'backend\'s owned regions, summed over the runs; the rest of what a run '
+          'moved was mapped directly (no mapping is exchanged in place).\n')
+md.append('| disk | I/O | rw | KiB | qd | state | off | on | native | on÷off [worst–best] | off p99 | on p99 | off: MB bounced | on: MB bounced | on: MB via regions | on: exch/GiB | on: late exch |')
+md.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for p in sorted((k for k in runs if k[0].startswith('fio-')),
                 key=lambda k: (k[0], int(k[3]), int(k[4] or 0), k[1])):
     c = runs[p]
     on, off = c.get('on', []), c.get('off', [])
     _, disk, kind, rw = p[0].split('-', 3)
     txt, rr = rspread(on, off, 'mbps')
-    md.append('| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+    md.append('| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
         disk, kind, rw, p[3], depth(p), p[1],
         spread(off, 'mbps'), spread(on, 'mbps'),
         spread(c.get('native', []), 'mbps'), txt, fmt(med(off, 'p99_us'), 0),
-        fmt(med(on, 'p99_us'), 0), mb(off), mb(on), per_gib(on), late(on)))
+        fmt(med(on, 'p99_us'), 0), mb(off), mb(on), mb(on, 'bytes_via_region'),
+        per_gib(on), late(on)))
     check_row('%s %s %s %dK qd%s' % (disk, kind, rw, p[3], depth(p, ' x')),
               p[1], on, off, rr,
               disk == 'nvme64', known_slow.get((p[0], p[3], p[4])) if p[1] in ('warm', 'switch-warm') else None,
@@ -349,17 +356,17 @@ md.append('\n### Network: iperf3 TCP to a server on the host, Mbit/s\n')
 md.append('tx = dom0 sends, rx = dom0 receives (`-R`).  The e1000 (82540EM) is '
           '32-bit by its own driver; the e1000e is 64-bit.  switch-warm: as for '
           'storage, a warm pair in the backend\'s boot.\n')
-md.append('| NIC | dir | state | off | on | native | on÷off [worst–best] | off: MB bounced | on: MB bounced | on: exchanges | on: late exch |')
-md.append('|---|---|---|---|---|---|---|---|---|---|---|')
+md.append('| NIC | dir | state | off | on | native | on÷off [worst–best] | off: MB bounced | on: MB bounced | on: MB via regions | on: exchanges | on: late exch |')
+md.append('|---|---|---|---|---|---|---|---|---|---|---|---|')
 for p in sorted(k for k in runs if k[0].startswith('iperf3-')):
     c = runs[p]
     on, off = c.get('on', []), c.get('off', [])
     _, nic, dirn = p[0].split('-')
     txt, rr = rspread(on, off, 'mbps')
-    md.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+    md.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
         nic, dirn, p[1], spread(off, 'mbps'), spread(on, 'mbps'),
         spread(c.get('native', []), 'mbps'), txt, mb(off), mb(on),
-        fmt(total(on, 'exchanges'), 0), late(on)))
+        mb(on, 'bytes_via_region'), fmt(total(on, 'exchanges'), 0), late(on)))
     check_row('iperf3 %s %s' % (nic, dirn), p[1], on, off, rr, nic == 'e1000e',
               paired=switch_pair_of(p) is not None, warm_rr=warm_rr_of(p))
 

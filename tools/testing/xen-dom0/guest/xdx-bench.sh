@@ -133,12 +133,12 @@ set_config() {
 	[ $platform = xen ] && stats_reset
 	[ -w $SW ] && echo 0 > $SW
 }
-counters() { # maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater
+counters() { # maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,bytes_via_region
 	sw=$(cat $SW 2>/dev/null)
 	if [ $platform = xen ]; then
-		echo "$(stat_get maps),$(stat_get region_reuses),$(stat_get exchanges),$(stat_get bytes_exchanged),$(stat_get bounces),$(stat_get bytes_bounced),$sw"
+		echo "$(stat_get maps),$(stat_get region_reuses),$(stat_get exchanges),$(stat_get bytes_exchanged),$(stat_get bounces),$(stat_get bytes_bounced),$sw,$(stat_get bytes_via_region)"
 	else
-		echo ",,,,,,$sw"
+		echo ",,,,,,$sw,"
 	fi
 }
 # map <config> <mode single|sg|fresh> <bits> <granule> <nents> <dir> <threads> <rep>
@@ -284,7 +284,7 @@ shared_row() {
 		wait $pid
 		iperf_result /tmp/iperf3.out "$cfg e1000 $dirn shared" "$why"
 		late="" late_map=""
-		csv "$platform,$cfg,iperf3-e1000-$dirn,${LAYOUT}shared,32,0,,,1,$rep,,,,,,,,,,,,,$mbit,,,,,"
+		csv "$platform,$cfg,iperf3-e1000-$dirn,${LAYOUT}shared,32,0,,,1,$rep,,,,,,,,,,,,,,$mbit,,,,,"
 		fio_csv "$cfg" "$@" "$rep" shared /tmp/fio.out
 	done
 	[ "$1" = nvme32 ] && dev_limit "$NVME_PCI" 0
@@ -321,7 +321,7 @@ if [ -n "$frag" ] && [ "$frag" -gt 0 ] && [ $platform = xen ]; then
 	echo "# P2M fragmented by $frag balloon cycles of 256 MiB"; LAYOUT=frag-
 fi
 [ "$level" = pool ] && LAYOUT="${LAYOUT}pool$(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 ))M-"
-csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
+csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,bytes_via_region,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
 rep=1
 while [ $rep -le "$reps" ]; do
 	# A fresh buffer every iteration: the first mapping of memory (a miss).
