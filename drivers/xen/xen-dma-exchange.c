@@ -332,10 +332,12 @@ void xen_dma_exchange_bounced(struct device *dev, size_t size)
  *
  * Copies back what the device wrote (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
  * unless DMA_ATTR_SKIP_CPU_SYNC) and returns the region to its free list.
- * An unmap that does not match the mapping is reported and changes
- * nothing; a second unmap finds no mapped region.
+ * An unmap that does not match the mapping (length 0 included) is
+ * reported and changes nothing.  A second unmap finds no mapped region,
+ * unless the region serves a new mapping of the same offset and length
+ * by then, which it ends (a driver's bug the DMA API forbids).
  *
- * Return: true if @phys was in one of our regions.
+ * Return: true if @phys was in one of our mapped regions.
  */
 bool __xen_dma_exchange_unmap(struct device *dev, phys_addr_t phys,
 			      size_t size, enum dma_data_direction dir,
