@@ -17,7 +17,7 @@ import sys
 
 outdir, logs = sys.argv[1], sys.argv[2:]
 os.makedirs(outdir, exist_ok=True)
-header, rows, bad = None, [], []
+header, names, rows, bad = None, [], [], []
 for log in logs:
     n = 0
     for line in open(log, errors='replace'):
@@ -27,6 +27,7 @@ for log in logs:
         fields = next(csv.reader([m.group(1)]))
         if fields[0] == 'platform':
             header = fields
+            names += [f for f in header if f not in names]
             continue
         rows.append(dict(zip(header, fields)))
         n += 1
@@ -36,7 +37,8 @@ if not rows:
     sys.exit('\n'.join(bad))
 
 with open(os.path.join(outdir, 'bench.csv'), 'w', newline='') as f:
-    w = csv.DictWriter(f, fieldnames=header)
+    # every log's columns: one from before a column was added lacks it
+    w = csv.DictWriter(f, fieldnames=names, restval='')
     w.writeheader()
     w.writerows(rows)
 
@@ -66,12 +68,12 @@ for r in rows:
 
 
 def med(rs, key):
-    vals = [num(r[key]) for r in rs if num(r[key]) is not None]
+    vals = [num(r.get(key)) for r in rs if num(r.get(key)) is not None]
     return statistics.median(vals) if vals else None
 
 
 def total(rs, key):
-    vals = [num(r[key]) for r in rs if num(r[key]) is not None]
+    vals = [num(r.get(key)) for r in rs if num(r.get(key)) is not None]
     return sum(vals) if vals else None
 
 
@@ -140,7 +142,7 @@ md.append('|---|---|---|---|---|---|---|---|---|---|---|')
 
 def mb(rs, key='bytes_bounced'):
     """MB of @key over the runs; '–' for logs from before the column"""
-    if rs and key not in rs[0]:
+    if rs and not any(key in r for r in rs):
         return '–'
     v = total(rs, key)
     return fmt(v / 1e6 if v is not None else None)
