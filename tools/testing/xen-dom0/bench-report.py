@@ -67,14 +67,19 @@ for r in rows:
         bad.append('failed run: %s %s' % (r['config'], point(r)))
 
 
+def vals(rs, key):
+    """@key's numbers over the runs (a run without the column has none)"""
+    return [num(r.get(key)) for r in rs if num(r.get(key)) is not None]
+
+
 def med(rs, key):
-    vals = [num(r.get(key)) for r in rs if num(r.get(key)) is not None]
-    return statistics.median(vals) if vals else None
+    v = vals(rs, key)
+    return statistics.median(v) if v else None
 
 
 def total(rs, key):
-    vals = [num(r.get(key)) for r in rs if num(r.get(key)) is not None]
-    return sum(vals) if vals else None
+    v = vals(rs, key)
+    return sum(v) if v else None
 
 
 def by_rep(rs):
@@ -178,10 +183,6 @@ for p in sorted(k for k in runs if k[0] == 'map' and k[1] == 'sg'):
         p[2], p[3], mu(off), mu(on), mu(c.get('native')), ratio(lat(off), lat(on)),
         mb(off), mb(on)))
 
-
-
-def vals(rs, key):
-    return [num(r[key]) for r in rs if num(r[key]) is not None]
 
 
 def spread(rs, key, nd=1):
