@@ -190,7 +190,7 @@ static enum xdx_stat xdx_fit(struct device *dev, unsigned int offset,
 	if (size > (PAGE_SIZE << XDX_MAX_ORDER) - offset)
 		return XDX_SKIP_ORDER;
 	*order = get_order(offset + size);
-	if (*order > (promised ? XDX_MAX_ORDER : READ_ONCE(xdx_max_order)))
+	if (!promised && *order > READ_ONCE(xdx_max_order))
 		return XDX_SKIP_ORDER;
 	if (dma_get_min_align_mask(dev) >= PAGE_SIZE ||
 	    (PAGE_SIZE << *order) - 1 > dma_get_seg_boundary(dev))
@@ -255,7 +255,9 @@ static bool xdx_promised(struct device *dev, size_t size)
  * the region's past) and returns the region's bus address.  Never sleeps.
  * On false the caller bounces through the fixed swiotlb pool, unless
  * @dma was set to DMA_MAPPING_ERROR: the mapping is larger than any the
- * pool takes and no region could be had.
+ * pool takes and no region could be had.  Switched off (enable=0), only
+ * a promised size is served; every other mapping goes to the pool, as
+ * upstream's, which refuses one too large with its own warning.
  *
  * Return: true if @dma was set to a bus address.
  */
@@ -300,7 +302,8 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 fallback:
 	xdx_count(why, 1);
 	trace_xen_dma_exchange_fallback(dev, phys, size, xdx_stat_names[why]);
-	if (size > XDX_POOL_MAX) {
+	/* switched off: to the pool, which refuses it as upstream's does */
+	if (size > XDX_POOL_MAX && why != XDX_SKIP_DISABLED) {
 		xdx_count(XDX_FAIL_LARGE, 1);
 		if (!(attrs & DMA_ATTR_NO_WARN))
 			dev_warn_ratelimited(dev, "xen_dma_exchange: no region for a %zu-byte mapping (%s), the fixed pool takes at most %zu\n",
