@@ -73,6 +73,13 @@ enum xdx_class {
 #define XDX_ATOMIC_ORDER_MAX	9
 
 /*
+ * The shrinker takes only regions unused this long: a region that a
+ * stream of mappings is cycling through is not cold, and giving it back
+ * would cost an exchange on the next miss.
+ */
+#define XDX_SHRINK_IDLE		HZ
+
+/*
  * A machine-contiguous run of 2^order pages the backend allocated and
  * exchanged, a naturally aligned part of one (xdx_region_split()), or two
  * such buddies merged (xdx_region_merge()).

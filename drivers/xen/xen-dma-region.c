@@ -78,13 +78,6 @@
 static const unsigned int xdx_class_bits[XDX_NR_CLASSES] = { 32, 0 };
 static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 
-/*
- * The shrinker takes only regions unused this long: a region that a
- * stream of mappings is cycling through is not cold, and giving it back
- * would cost an exchange on the next miss.
- */
-#define XDX_SHRINK_IDLE		HZ
-
 /* One number for a class and an order. */
 #define XDX_KIND(cls, order)	((int)(cls) * XDX_NR_ORDERS + (int)(order))
 
@@ -1298,11 +1291,12 @@ static struct xdx_region *xdx_region_claim_seq(struct xdx_region *r,
 }
 
 /*
- * The region holding @phys, if mapped; lock-free.  With @unmap_size, the
- * region is also claimed for unmap (xdx_region_claim_seq()); with @m, its
- * mapping is read into @m (xdx_region_read_mapping()).
+ * The region holding @phys, if mapped; lock-free.  With @claim, the
+ * region is also claimed for the unmap of @phys and @unmap_size
+ * (xdx_region_claim_seq()); with @m, its mapping is read into @m
+ * (xdx_region_read_mapping()).
  */
-static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
+static struct xdx_region *xdx_region_lookup(phys_addr_t phys, bool claim,
 					    size_t unmap_size,
 					    struct xdx_mapping *m)
 {
@@ -1318,7 +1312,7 @@ static struct xdx_region *xdx_region_lookup(phys_addr_t phys,
 		seq = smp_load_acquire(&r->map_seq);
 		if (!(seq & 1))
 			r = NULL;
-		else if (unmap_size)
+		else if (claim)
 			r = xdx_region_claim_seq(r, seq, phys, unmap_size);
 		else if (m && !xdx_region_read_mapping(r, seq, m))
 			r = NULL;
@@ -1346,7 +1340,7 @@ struct xdx_region *xdx_region_find(phys_addr_t phys, struct xdx_mapping *m)
 {
 	RCU_LOCKDEP_WARN(m && !rcu_read_lock_held(),
 			 "a mapping read outside rcu_read_lock()");
-	return xdx_region_lookup(phys, 0, m);
+	return xdx_region_lookup(phys, false, 0, m);
 }
 
 /**
@@ -1361,10 +1355,7 @@ struct xdx_region *xdx_region_find(phys_addr_t phys, struct xdx_mapping *m)
  */
 struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size)
 {
-	/* no mapping has length 0; xdx_region_lookup() would only find it */
-	if (!size)
-		return xdx_region_lookup(phys, 0, NULL) ? ERR_PTR(-EINVAL) : NULL;
-	return xdx_region_lookup(phys, size, NULL);
+	return xdx_region_lookup(phys, true, size, NULL);
 }
 
 /*
