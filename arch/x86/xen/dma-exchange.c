@@ -13,8 +13,9 @@
  * @pfn: pseudo-physical frame number
  *
  * Return: the machine frame, or XEN_DMA_NO_FRAME if @pfn has no frame,
- * is a foreign (grant) mapping or an identity (MMIO) frame.  Only frames
- * this function accepts may be exchanged or used from the region cache.
+ * is a foreign (grant) mapping or an identity (MMIO) frame.  The KUnit
+ * suite checks buffers' and regions' frames with it; the backend itself
+ * exchanges only its own pages and does not need it.
  */
 unsigned long xen_pfn_to_bfn_owned(unsigned long pfn)
 {

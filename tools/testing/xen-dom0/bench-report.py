@@ -387,7 +387,7 @@ if pool_rows:
             p[0][4:], p[3], depth(p), p[1], spread(c.get('off', []), 'swiotlb_hiwater', 0),
             spread(c.get('on', []), 'swiotlb_hiwater', 0), mb(c.get('off', [])), mb(c.get('on', []))))
 
-# The claims README.md and the cover letter state: bench-claims.txt, one
+# The claims README.md states: bench-claims.txt, one
 # "<test> <mode> <bits> <granule> <nents> <min ratio>" a line, the ratio
 # taken so that above 1 means on is better; how it must be reached: there.
 for line in claim_lines:
