@@ -33,6 +33,7 @@
 #include <linux/vmalloc.h>
 #include <xen/xen.h>
 #include <xen/dma-exchange.h>
+#include <asm/xen/page.h>
 
 #include "xen-dma-exchange.h"
 
@@ -104,6 +105,20 @@ static bool xdx_check_fill(const void *buf, size_t len, u8 seed)
 	return xdx_check_range(buf, 0, len, seed);
 }
 
+/*
+ * The machine frame behind @pfn, or XEN_DMA_NO_FRAME if it has none or
+ * is a foreign (grant) mapping or an identity (MMIO) frame.
+ */
+static unsigned long xdx_pfn_to_bfn_owned(unsigned long pfn)
+{
+	unsigned long mfn = __pfn_to_mfn(pfn);
+
+	if (mfn == INVALID_P2M_ENTRY ||
+	    (mfn & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
+		return XEN_DMA_NO_FRAME;
+	return mfn;
+}
+
 /* Are the frames of @len bytes at @buf all ours and above 4 GiB? */
 static bool xdx_buf_high(void *buf, size_t len)
 {
@@ -112,7 +127,7 @@ static bool xdx_buf_high(void *buf, size_t len)
 	unsigned long bfn;
 
 	for (; pfn <= last; pfn++) {
-		bfn = xen_pfn_to_bfn_owned(pfn);
+		bfn = xdx_pfn_to_bfn_owned(pfn);
 		if (bfn == XEN_DMA_NO_FRAME || bfn < PHYS_PFN(XDX_4G))
 			return false;
 	}
@@ -254,7 +269,7 @@ static struct xdx_region *xdx_expect_region(struct kunit *test,
 	KUNIT_EXPECT_LE(test, m->dma + m->len, XDX_4G);
 	KUNIT_EXPECT_EQ(test, offset_in_page(m->dma), offset_in_page(phys));
 	KUNIT_EXPECT_NE(test, PHYS_PFN(m->dma),
-			xen_pfn_to_bfn_owned(PHYS_PFN(phys)));
+			xdx_pfn_to_bfn_owned(PHYS_PFN(phys)));
 	KUNIT_EXPECT_EQ(test, r->orig, phys);
 	KUNIT_EXPECT_EQ(test, r->size, m->len);
 	KUNIT_EXPECT_EQ(test, memcmp(xdx_bus_to_virt(test, m->dma), m->buf,
@@ -314,7 +329,7 @@ static void xdx_test_bus_differs_from_pfn(struct kunit *test)
 	m = xdx_map(test, buf, PAGE_SIZE, DMA_TO_DEVICE, 0);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_NE(test, PHYS_PFN(m->dma), pfn);
-	KUNIT_EXPECT_EQ(test, PHYS_PFN(m->dma), xen_pfn_to_bfn_owned(pfn));
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(m->dma), xdx_pfn_to_bfn_owned(pfn));
 	KUNIT_EXPECT_NULL(test, xdx_bus_region(m->dma));
 	xdx_unmap(test, m);
 }
@@ -950,11 +965,11 @@ static void xdx_test_split_part(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->order, 0U);
 	pfn = r->pfn;
 	bfn = PHYS_PFN(r->maddr);
-	KUNIT_EXPECT_EQ(test, xen_pfn_to_bfn_owned(pfn), bfn);
+	KUNIT_EXPECT_EQ(test, xdx_pfn_to_bfn_owned(pfn), bfn);
 	xdx_unmap(test, m);
 
 	KUNIT_EXPECT_GT(test, xdx_region_release_free(), 0UL);
-	KUNIT_EXPECT_NE(test, xen_pfn_to_bfn_owned(pfn), bfn);
+	KUNIT_EXPECT_NE(test, xdx_pfn_to_bfn_owned(pfn), bfn);
 }
 
 /* Single-page mappings held at once by xdx_test_shrinker() */
@@ -1002,7 +1017,7 @@ static void xdx_test_shrinker(struct kunit *test)
 	drop_slab();
 	xdx_region_held(&total, &low_after, &in_use);
 	for (i = 0; i < via_region; i++)
-		if (xen_pfn_to_bfn_owned(pfn[i]) != bfn[i])
+		if (xdx_pfn_to_bfn_owned(pfn[i]) != bfn[i])
 			given_back++;
 	kunit_info(test, "%u of %u mappings via regions, %u of those given back; held below 4 GiB %lu -> %lu bytes\n",
 		   via_region, XDX_SHRINK_MAPS, given_back, low_before, low_after);

@@ -105,7 +105,6 @@ static inline bool xen_dma_exchange_sync(struct device *dev, dma_addr_t dma,
 
 /* Hypervisor plumbing, arch/x86/xen/dma-exchange.c */
 #define XEN_DMA_NO_FRAME	(~0UL)	/* no frame of our own */
-unsigned long xen_pfn_to_bfn_owned(unsigned long pfn);
 unsigned long xen_bfn_to_pfn_m2p(unsigned long bfn);
 
 #endif /* _XEN_DMA_EXCHANGE_H */

@@ -1,31 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Xen PV plumbing for exchange-on-demand DMA: a checked P2M lookup and a
- * raw M2P lookup, so that the backend's verify mode can cross-check the
- * machine frames of a region through Xen's table rather than the P2M.
+ * Xen PV plumbing for exchange-on-demand DMA: a raw M2P lookup, so that
+ * the backend's verify mode can cross-check the machine frames of a
+ * region through Xen's table rather than the P2M.
  */
 #include <linux/mm.h>
 #include <asm/xen/page.h>
 #include <xen/dma-exchange.h>
-
-/**
- * xen_pfn_to_bfn_owned() - machine frame of a PFN backed by our own memory
- * @pfn: pseudo-physical frame number
- *
- * Return: the machine frame, or XEN_DMA_NO_FRAME if @pfn has no frame,
- * is a foreign (grant) mapping or an identity (MMIO) frame.  The KUnit
- * suite checks buffers' and regions' frames with it; the backend itself
- * exchanges only its own pages and does not need it.
- */
-unsigned long xen_pfn_to_bfn_owned(unsigned long pfn)
-{
-	unsigned long mfn = __pfn_to_mfn(pfn);
-
-	if (mfn == INVALID_P2M_ENTRY ||
-	    (mfn & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
-		return XEN_DMA_NO_FRAME;
-	return mfn;
-}
 
 /**
  * xen_bfn_to_pfn_m2p() - the PFN Xen's machine-to-physical table names

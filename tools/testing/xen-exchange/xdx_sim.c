@@ -394,13 +394,6 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
 
 /* ---- arch/x86/xen/dma-exchange.c ---- */
 
-unsigned long xen_pfn_to_bfn_owned(unsigned long pfn)
-{
-	if (pfn >= SIM_PFNS || sim.p2m[pfn] == SIM_NO_FRAME)
-		return XEN_DMA_NO_FRAME;
-	return sim.p2m[pfn];
-}
-
 unsigned long xen_bfn_to_pfn_m2p(unsigned long bfn)
 {
 	if (bfn >= SIM_MFNS || sim.m2p[bfn] < 0)
