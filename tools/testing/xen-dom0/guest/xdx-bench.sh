@@ -32,6 +32,13 @@
 #                          dom0 that has run a while); fio and iperf3 rows
 #                          are then labelled frag-cold and frag-warm
 #   xdx.rows=io            only the fio and iperf3 rows (no dma_map_benchmark)
+#   xdx.match=GLOB         of the fio and iperf3 rows, only those whose
+#                          name matches the shell pattern GLOB (characters
+#                          a-z 0-9 _ * -): a fio row is named
+#                          disk-kind-rw-KiB-iodepth (sym-direct-randwrite-1024-32),
+#                          an iperf3 row by its NIC (e1000); the pool
+#                          level's shared rows are not filtered.  No row
+#                          matched is an error
 # Workloads users run: fio (libaio, time-based) on the disk behind the
 # 32-bit lsi53c895a HBA, on NVMe under a 32-bit limit and on NVMe as it is
 # (64-bit); iperf3 through the 32-bit e1000 and the 64-bit e1000e.  Each
@@ -55,6 +62,7 @@ reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
 pairs=$(arg pairs)
 wsecs=$(arg wsecs); [ -n "$wsecs" ] || wsecs=3
 rows=$(arg rows)
+match=$(arg match); [ -n "$match" ] || match='*'
 case $pairs in
 ''|[1-9]|[1-9][0-9]) ;;
 *) echo "bench: xdx.pairs=$pairs: give 1 to 99 off-on pairs"; exit 1 ;;
@@ -95,7 +103,7 @@ else
 	platform=native; CONFIGS=native MAP_CONFIGS=native
 fi
 SW=$SWIOTLB/io_tlb_used_hiwater
-failures=0 switched=0
+failures=0 switched=0 matched=0
 
 csv() { echo "XDX-CSV: $*"; }
 # started <out-file> <command...>: start a fio or iperf3 run in the
@@ -321,7 +329,7 @@ if [ -n "$frag" ] && [ "$frag" -gt 0 ] && [ $platform = xen ]; then
 	echo "# P2M fragmented by $frag balloon cycles of 256 MiB"; LAYOUT=frag-
 fi
 [ "$level" = pool ] && LAYOUT="${LAYOUT}pool$(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 ))M-"
-csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,hits,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,bytes_via_region,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
+csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,bytes_via_region,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
 rep=1
 while [ $rep -le "$reps" ]; do
 	# A fresh buffer every iteration: the first mapping of memory (a miss).
@@ -345,15 +353,19 @@ while [ $rep -le "$reps" ]; do
 	[ -n "$MAP_CONFIGS" ] && [ $platform = xen ] && xdx_enable Y
 	while read -r disk kind rw bs qd jobs; do
 		[ $platform = native ] && [ "$disk" != nvme64 ] && continue
+		case $disk-$kind-$rw-$bs-$qd in $match) matched=1 ;; *) continue ;; esac
 		for cfg in $CONFIGS; do fio_row $cfg $disk $kind $rw $bs $qd "${jobs:-1}" $rep; done
 	done <<-EOF
 	$FIO_POINTS
 	EOF
 	for nic in $NICS; do
 		[ $platform = native ] && [ $nic = e1000 ] && continue
+		case $nic in $match) matched=1 ;; *) continue ;; esac
 		for cfg in $CONFIGS; do iperf_row $cfg $nic $rep; done
 	done
 	[ -n "$SHARED" ] && [ $platform = xen ] && for cfg in $CONFIGS; do shared_row $cfg $rep; done
+	[ $matched = 1 ] || [ "$match" = '*' ] ||
+		{ echo "bench: xdx.match=$match matches no fio or iperf3 row"; exit 1; }
 	rep=$((rep + 1))
 done
 [ $platform = xen ] && cat $XDX/stats

@@ -56,8 +56,9 @@ stats_reset() {
 }
 stat_total() { echo $(( $(cat /tmp/xdx.$1 2>/dev/null || echo 0) + $(stat_get $1) )); }
 xdx_enable() { echo "$1" > $ENABLE; }
-# arg <name>: the value of xdx.<name>= on dom0's command line ([a-z0-9]*)
-arg() { sed -n "s/.*xdx\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline; }
+# arg <name>: the value of xdx.<name>= on dom0's command line, up to the
+# first character outside [a-z0-9_*-]
+arg() { sed -n "s/.*xdx\.$1=\([a-z0-9_*-]*\).*/\1/p" /proc/cmdline; }
 # go_cold: the state of a fresh boot: every free region given back (with
 # the backend there and on; the worker rebuilds the reserve), the page
 # cache written back and dropped
