@@ -20,6 +20,10 @@ tb=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 rc=0
+# the CSV header of xdx-bench.sh, without and with the column of
+# exchanges made in a mapping call
+CSV_HEAD="XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+CSV_HEAD_LATE="$CSV_HEAD,late_map_exchanges"
 
 # The expected names, as summary.sh derives them from the sources
 echo "ok - phase unpack" > "$t/seed"
@@ -190,7 +194,7 @@ bench_csv() { # <out> <on MB/s...> -- three values, then <on map us>
 	# [<on 64-page map us, one value a repeat> [<on 1-page map us, the same>]]
 	local f=$1 mb on_us=$5 rep=1 us
 	{
-		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+		echo "$CSV_HEAD"
 		for mb in $2 $3 $4; do
 			echo "XDX-CSV: xen,off,fio-sym-direct-randread,warm,32,1024,32,,1,$rep,,,,,1,1,0,0,0,1,1,1,100.0,100,1,1,"
 			echo "XDX-CSV: xen,on,fio-sym-direct-randread,warm,32,1024,32,,1,$rep,,,,,1,1,1,0,0,0,0,0,$mb,100,1,1,0"
@@ -229,7 +233,7 @@ b_claim() {
 b_claim_pairs() {
 	local rep us
 	{
-		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+		echo "$CSV_HEAD"
 		for rep in 1 2 3; do
 			us=$(echo "2.0:1.8 1.0:1.1 1.6:1.45" | cut -d' ' -f$rep)
 			echo "XDX-CSV: xen,off,map,single,32,1,0,0,1,$rep,${us%:*},0,${us%:*},0,1,1,0,0,0,1,1,1,"
@@ -245,7 +249,7 @@ b_claim_pairs() {
 b_claim_pairs_failed() {
 	local rep p f on
 	{
-		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+		echo "$CSV_HEAD"
 		for rep in 1 2 3; do for p in 1 2 3 4 5; do
 			f=$((p % 2 * 2 + 1)); on=$(echo "$f" | awk '{ print $1 * 1.8 }')
 			[ $rep$p = 12 ] && on=fail
@@ -275,7 +279,7 @@ b_slower() {
 b_pairs() {
 	local rep p us
 	{
-		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges"
+		echo "$CSV_HEAD"
 		for rep in 1 2 3; do for p in 1 2 3; do
 			us=2.0; [ $rep$p = 23 ] && us=9.0
 			echo "XDX-CSV: xen,off,map,single,32,64,0,0,1,$rep,$us,0,$us,0,1,1,0,0,0,1,1,1,"
@@ -291,7 +295,7 @@ b_pairs() {
 b_shared() {
 	local rep
 	{
-		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
+		echo "$CSV_HEAD_LATE"
 		for rep in 1 2 3; do
 			echo "XDX-CSV: xen,off,iperf3-e1000-tx,pool8M-shared,32,0,,,1,$rep,,,,,,,,,,,,,10$rep,,,,,"
 			echo "XDX-CSV: xen,on,iperf3-e1000-tx,pool8M-shared,32,0,,,1,$rep,,,,,,,,,,,,,8$rep,,,,,"
@@ -311,7 +315,7 @@ b_shared() {
 b_switch() {
 	local rep st
 	{
-		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
+		echo "$CSV_HEAD_LATE"
 		for rep in 1 2 3; do for st in warm switch-warm; do
 			echo "XDX-CSV: xen,off,fio-nvme32-direct-randread,$st,32,1024,32,,1,$rep,,,,,1,1,0,0,0,1,1,1,30$rep,1,1,1,,"
 			echo "XDX-CSV: xen,on,fio-nvme32-direct-randread,$st,32,1024,32,,1,$rep,,,,,1,1,1,0,0,0,0,0,20$rep,1,1,1,0,0"
@@ -334,7 +338,7 @@ b_switch() {
 b_switch_warm_level() {
 	local rep st
 	{
-		echo "XDX-CSV: platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
+		echo "$CSV_HEAD_LATE"
 		for rep in 1 2 3; do
 			echo "XDX-CSV: xen,off,iperf3-e1000-tx,warm,32,0,,,1,$rep,,,,,,1,0,0,0,1,1,1,20$rep,,,,,"
 			echo "XDX-CSV: xen,on,iperf3-e1000-tx,warm,32,0,,,1,$rep,,,,,,1,1,0,0,0,0,0,20$rep,,,,0,0"
