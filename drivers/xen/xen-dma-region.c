@@ -102,6 +102,13 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 #define XDX_MERGE_MAX_ORDER	9
 
 /*
+ * Free regions taken off the tree for giving back in one hold of
+ * xdx_region_lock: a NIC ring may leave thousands idle, and interrupts
+ * stay off while the lock is held.
+ */
+#define XDX_COLLECT_BATCH	64
+
+/*
  * Per-CPU magazines: free regions of up to XDX_MAG_MAX_ORDER (32 KiB), at
  * most cpu_cache (XDX_MAG_SIZE) of each class and order per CPU.
  */
@@ -1359,16 +1366,19 @@ struct xdx_region *xdx_region_claim(phys_addr_t phys, size_t size)
 }
 
 /*
- * Move free regions to @dead: those beyond the reserve (or all, with
- * @all) that have been idle since @before, oldest first, until the
- * pages taken reach @pages.  Only regions of class @cls_only, if it is one, and
- * none of the class and order @skip (XDX_KIND(cls, order)) if it is one.
+ * Move up to XDX_COLLECT_BATCH free regions to @dead: those beyond the
+ * reserve (or all, with @all) that have been idle since @before, oldest
+ * first, while *@pages (decreased by each region's pages) is not 0.  Only
+ * regions of class @cls_only, if it is one, and none of the class and
+ * order @skip (XDX_KIND(cls, order)) if it is one.
+ *
+ * Return: the number of regions moved.
  */
-static unsigned long xdx_collect_free(struct list_head *dead, bool all,
-				      unsigned long before, unsigned long pages,
+static unsigned int xdx_collect_batch(struct list_head *dead, bool all,
+				      unsigned long before, unsigned long *pages,
 				      int cls_only, int skip)
 {
-	unsigned long taken = 0;
+	unsigned int moved = 0;
 	int cls, order;
 
 	lockdep_assert_held(&xdx_region_lock);
@@ -1383,17 +1393,40 @@ static unsigned long xdx_collect_free(struct list_head *dead, bool all,
 			if (XDX_KIND(cls, order) == skip)
 				continue;
 
-			while (taken < pages && xdx_nr_free[cls][order] > keep) {
+			while (*pages && xdx_nr_free[cls][order] > keep) {
+				if (moved == XDX_COLLECT_BATCH)
+					return moved;
 				r = list_last_entry(free, struct xdx_region,
 						    list);
 				if (!xdx_idle_since(r, before))
 					break;
 				xdx_region_unlink(r, dead);
-				taken += 1UL << order;
+				*pages -= min(*pages, 1UL << order);
+				moved++;
 			}
 		}
 	}
-	return taken;
+	return moved;
+}
+
+/*
+ * Move free regions to @dead as xdx_collect_batch() picks them, until
+ * @pages pages are taken or none is left to take: a batch per hold of
+ * xdx_region_lock, which the caller does not hold.
+ */
+static void xdx_collect_free(struct list_head *dead, bool all,
+			     unsigned long before, unsigned long pages,
+			     int cls_only, int skip)
+{
+	unsigned long flags;
+	unsigned int moved;
+
+	do {
+		spin_lock_irqsave(&xdx_region_lock, flags);
+		moved = xdx_collect_batch(dead, all, before, &pages, cls_only,
+					  skip);
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+	} while (moved == XDX_COLLECT_BATCH && pages);
 }
 
 /**
@@ -1405,13 +1438,11 @@ static unsigned long xdx_collect_free(struct list_head *dead, bool all,
  */
 unsigned long xdx_region_release_free(void)
 {
-	unsigned long flags, pages;
+	unsigned long pages;
 	LIST_HEAD(dead);
 
 	xdx_mags_drain();
-	spin_lock_irqsave(&xdx_region_lock, flags);
 	xdx_collect_free(&dead, true, jiffies, ULONG_MAX, -1, -1);
-	spin_unlock_irqrestore(&xdx_region_lock, flags);
 	pages = xdx_destroy_list(&dead, "flushed");
 	xdx_kick_refill();
 	return pages;
@@ -1488,10 +1519,10 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order,
 		low_full = cls == XDX_CLASS_LOW &&
 			   xdx_held_low_bytes + (PAGE_SIZE << order) >
 			   READ_ONCE(xdx_low_budget_mb) << 20;
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE,
 				 1UL << order,
 				 low_full ? (int)cls : -1, XDX_KIND(cls, order));
-		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		xdx_destroy_list(&dead, "budget");
 		spin_lock_irqsave(&xdx_region_lock, flags);
 		if (!xdx_claim(cls, order)) {
@@ -1551,15 +1582,12 @@ static void xdx_region_refill(struct work_struct *work)
 static void xdx_region_idle(struct work_struct *work)
 {
 	unsigned int secs = READ_ONCE(xdx_idle_secs);
-	unsigned long flags;
 	LIST_HEAD(dead);
 
 	if (secs) {
 		xdx_mags_drain();
-		spin_lock_irqsave(&xdx_region_lock, flags);
 		xdx_collect_free(&dead, false, jiffies - secs * HZ, ULONG_MAX,
 				 -1, -1);
-		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		xdx_destroy_list(&dead, "idle");
 	}
 	queue_delayed_work(system_unbound_wq, &xdx_idle_work,
@@ -1589,14 +1617,12 @@ static unsigned long xdx_shrink_count(struct shrinker *s,
 static unsigned long xdx_shrink_scan(struct shrinker *s,
 				     struct shrink_control *sc)
 {
-	unsigned long flags, pages;
+	unsigned long pages;
 	LIST_HEAD(dead);
 
 	xdx_mags_drain();
-	spin_lock_irqsave(&xdx_region_lock, flags);
 	xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE, sc->nr_to_scan,
 			 -1, -1);
-	spin_unlock_irqrestore(&xdx_region_lock, flags);
 	pages = xdx_destroy_list(&dead, "shrinker");
 	return pages ?: SHRINK_STOP;
 }

@@ -117,10 +117,12 @@ void xdx_lock_bug(const char *what);
 #define DEFINE_SPINLOCK(x)	spinlock_t x = { 0 }
 #define spin_lock_init(l)	(*(l) = (spinlock_t){ 0 })
 extern int xdx_sim_locks_held;		/* of every lock: no sleeping */
+void xdx_sim_irqs_on(void);		/* xdx_sim.c: a section with them off ends */
 #define spin_lock_irqsave(l, f)	do { (f) = 0; (l)->taken++; xdx_sim_locks_held++; \
 				     if ((l)->held++) xdx_lock_bug("recursive"); } while (0)
 #define spin_unlock_irqrestore(l, f) do { (void)(f); xdx_sim_locks_held--; \
-				     if (!(l)->held--) xdx_lock_bug("unbalanced"); } while (0)
+				     if (!(l)->held--) xdx_lock_bug("unbalanced"); \
+				     if (!xdx_sim_locks_held) xdx_sim_irqs_on(); } while (0)
 #define lockdep_assert_held(l)	do { if (!(l)->held) xdx_lock_bug("not held"); } while (0)
 
 extern int xdx_rcu_depth;

@@ -77,6 +77,18 @@ void xdx_sim_note_erase(const void *node)
 {
 	assert(nr_erased < ARRAY_SIZE(erased));
 	erased[nr_erased++] = node;
+	sim.erases_irqs_off++;
+}
+
+/*
+ * The last lock held is dropped, so interrupts are back on: how many tree
+ * erases the section did measures how long they were off.
+ */
+void xdx_sim_irqs_on(void)
+{
+	if (sim.erases_irqs_off > sim.most_erases_irqs_off)
+		sim.most_erases_irqs_off = sim.erases_irqs_off;
+	sim.erases_irqs_off = 0;
 }
 
 void xdx_sim_kfree(const void *p, bool rcu)

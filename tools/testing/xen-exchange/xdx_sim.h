@@ -42,6 +42,8 @@ struct xdx_sim {
 	unsigned long held_undercounted;	/* budgets below the frames held */
 	unsigned long early_frees;		/* kfree() of a struct readers may hold */
 	unsigned long rcu_warnings;		/* RCU_LOCKDEP_WARN() that fired */
+	unsigned long erases_irqs_off;		/* tree erases since a lock was taken */
+	unsigned long most_erases_irqs_off;	/* the most in one irqs-off section */
 };
 extern struct xdx_sim sim;
 

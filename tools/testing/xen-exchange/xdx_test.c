@@ -2042,6 +2042,61 @@ static void test_idle_worker_releases_beyond_reserve(void)
 }
 
 /*
+ * A NIC ring leaves a thousand idle order-0 regions.  The idle worker,
+ * the shrinker and a flush give them back taking them off the tree a
+ * batch per hold of the lock, so interrupts are never off for more than
+ * XDX_COLLECT_BATCH erases, and all of them still go.
+ */
+#define RING_PAGES	1000
+static void test_give_back_bounded_irqs_off(void)
+{
+	struct shrink_control sc = { .nr_to_scan = 500 };
+	static dma_addr_t d[RING_PAGES];
+	unsigned long rel, nfree;
+	unsigned int i, round;
+
+	BUILD_BUG_ON(RING_PAGES > SIM_CALLER_PFNS);
+	setup(1);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < RING_PAGES; i++) {
+			d[i] = map(&dev32, PFN_PHYS(i), PAGE_SIZE, DMA_FROM_DEVICE);
+			CHECK(last_path == P_REGION);
+		}
+		for (i = 0; i < RING_PAGES; i++)
+			unmap(&dev32, d[i], PAGE_SIZE, DMA_FROM_DEVICE);
+		nfree = nr_free(XDX_CLASS_LOW, 0);
+		CHECK(nfree >= RING_PAGES);
+		jiffies += 31 * HZ;
+		rel = st(XDX_RELEASES);
+		sim.most_erases_irqs_off = 0;
+		switch (round) {
+		case 0:		/* idle: all but the reserve of one */
+			CHECK(xdx_run_work(&xdx_idle_work.work));
+			CHECK(st(XDX_RELEASES) == rel + nfree - 1 &&
+			      nr_free(XDX_CLASS_LOW, 0) == 1);
+			break;
+		case 1:		/* the shrinker: what it is asked for */
+			CHECK(xdx_shrinker->scan_objects(xdx_shrinker, &sc) == 500);
+			CHECK(st(XDX_RELEASES) == rel + 500 &&
+			      nr_free(XDX_CLASS_LOW, 0) == nfree - 500);
+			break;
+		case 2:		/* a flush: every free region */
+			xdx_region_release_free();
+			CHECK(st(XDX_RELEASES) == rel + nfree + XDX_MAX_ORDER &&
+			      !nr_free(XDX_CLASS_LOW, 0));
+			break;
+		}
+		if (sim.most_erases_irqs_off > XDX_COLLECT_BATCH)
+			printf("# round %u: %lu erases with interrupts off\n",
+			       round, sim.most_erases_irqs_off);
+		CHECK(sim.most_erases_irqs_off > 0 &&
+		      sim.most_erases_irqs_off <= XDX_COLLECT_BATCH);
+		check_books("given back in batches");
+	}
+	teardown();
+}
+
+/*
  * A region taken for a mapping is invisible to unmap and sync until the
  * mapping path commits it, after the copy in: a stale unmap of its
  * address (a driver bug) finds nothing, so it can neither copy the
@@ -2644,6 +2699,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "release_and_shrinker_give_frames_back", test_release_and_shrinker_give_frames_back },
 	{ "give_back_waits_only_after_recent_puts", test_give_back_waits_only_after_recent_puts },
 	{ "idle_worker_releases_beyond_reserve", test_idle_worker_releases_beyond_reserve },
+	{ "give_back_bounded_irqs_off", test_give_back_bounded_irqs_off },
 	{ "region_invisible_until_committed", test_region_invisible_until_committed },
 	{ "stale_claim_loses", test_stale_claim_loses },
 	{ "double_unmap_does_nothing", test_double_unmap_does_nothing },
