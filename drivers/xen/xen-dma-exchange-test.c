@@ -836,8 +836,9 @@ static void xdx_test_bad_input(struct kunit *test)
 	struct xdx_map *m;
 	u64 bad;
 
-	KUNIT_EXPECT_FALSE(test, xen_dma_exchange_map(ctx->dev, phys, 0,
-						      DMA_TO_DEVICE, 0, &dma));
+	KUNIT_EXPECT_EQ(test, xen_dma_exchange_map(ctx->dev, phys, 0,
+						   DMA_TO_DEVICE, 0, &dma),
+			XEN_DMA_EXCHANGE_BOUNCE);
 	KUNIT_EXPECT_EQ(test, dma, 0x1234);
 	KUNIT_EXPECT_FALSE(test, __xen_dma_exchange_unmap(ctx->dev, phys, len,
 							  DMA_TO_DEVICE, 0));
@@ -874,11 +875,11 @@ static void xdx_test_bad_input(struct kunit *test)
 
 	/* a length that wraps past the end of the address space with the offset */
 	dma = 0x1234;
-	KUNIT_EXPECT_FALSE(test, xen_dma_exchange_map(ctx->dev, phys + 8,
-						      SIZE_MAX - 3,
-						      DMA_TO_DEVICE,
-						      DMA_ATTR_NO_WARN, &dma));
-	KUNIT_EXPECT_EQ(test, dma, DMA_MAPPING_ERROR);
+	KUNIT_EXPECT_EQ(test, xen_dma_exchange_map(ctx->dev, phys + 8,
+						   SIZE_MAX - 3, DMA_TO_DEVICE,
+						   DMA_ATTR_NO_WARN, &dma),
+			XEN_DMA_EXCHANGE_FAILED);
+	KUNIT_EXPECT_EQ(test, dma, 0x1234);
 }
 
 /*

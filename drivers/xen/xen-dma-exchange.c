@@ -248,22 +248,24 @@ static bool xdx_promised(struct device *dev, size_t size)
  * @size: length in bytes, non-zero
  * @dir: DMA direction
  * @attrs: DMA attributes
- * @dma: returns the bus address on success
+ * @dma: set to the region's bus address if it serves the mapping
  *
  * Takes an owned region of the right class and size, copies the buffer
  * into it for every direction (so a partial device write leaks nothing of
  * the region's past) and returns the region's bus address.  Never sleeps.
- * On false the caller bounces through the fixed swiotlb pool, unless
- * @dma was set to DMA_MAPPING_ERROR: the mapping is larger than any the
- * pool takes and no region could be had.  Switched off (enable=0), only
- * a promised size is served; every other mapping goes to the pool, as
- * upstream's, which refuses one too large with its own warning.
+ * Otherwise the caller bounces through the fixed swiotlb pool, unless the
+ * mapping is larger than any the pool takes.  Switched off (enable=0),
+ * only a promised size is served; every other mapping goes to the pool,
+ * as upstream's, which refuses one too large with its own warning.
  *
- * Return: true if @dma was set to a bus address.
+ * Return: XEN_DMA_EXCHANGE_MAPPED if @dma was set;
+ * XEN_DMA_EXCHANGE_FAILED if no region could be had for a mapping the
+ * pool cannot take; XEN_DMA_EXCHANGE_BOUNCE otherwise, @size 0 included.
  */
-bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
-			  enum dma_data_direction dir, unsigned long attrs,
-			  dma_addr_t *dma)
+enum xen_dma_exchange_result
+xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
+		     enum dma_data_direction dir, unsigned long attrs,
+		     dma_addr_t *dma)
 {
 	unsigned int offset = offset_in_page(phys), order = 0;
 	bool promised = xdx_promised(dev, size);
@@ -273,7 +275,7 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	dma_addr_t addr;
 
 	if (!size)
-		return false;
+		return XEN_DMA_EXCHANGE_BOUNCE;
 	xdx_count(XDX_MAPS, 1);
 	why = xdx_fit(dev, offset, size, promised, &cls, &order);
 	if (why != XDX_NR_STATS)
@@ -297,7 +299,7 @@ bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
 	xdx_count(XDX_BYTES_VIA_REGION, size);
 	trace_xen_dma_exchange_hit(dev, phys, size, addr);
 	*dma = addr;
-	return true;
+	return XEN_DMA_EXCHANGE_MAPPED;
 
 fallback:
 	xdx_count(why, 1);
@@ -309,9 +311,9 @@ fallback:
 			dev_warn_ratelimited(dev, "xen_dma_exchange: no region for a %zu-byte mapping (%s), the fixed pool takes at most %zu\n",
 					     size, xdx_stat_names[why],
 					     XDX_POOL_MAX);
-		*dma = DMA_MAPPING_ERROR;
+		return XEN_DMA_EXCHANGE_FAILED;
 	}
-	return false;
+	return XEN_DMA_EXCHANGE_BOUNCE;
 }
 
 /**

@@ -21,13 +21,27 @@
 
 struct device;
 
+/**
+ * enum xen_dma_exchange_result - what xen_dma_exchange_map() did
+ * @XEN_DMA_EXCHANGE_BOUNCE: not served: bounce through the fixed pool
+ * @XEN_DMA_EXCHANGE_MAPPED: served by a region; the bus address is set
+ * @XEN_DMA_EXCHANGE_FAILED: larger than the fixed pool takes, and no
+ *	region could be had: the mapping fails
+ */
+enum xen_dma_exchange_result {
+	XEN_DMA_EXCHANGE_BOUNCE,
+	XEN_DMA_EXCHANGE_MAPPED,
+	XEN_DMA_EXCHANGE_FAILED,
+};
+
 #ifdef CONFIG_XEN_DMA_EXCHANGE
 extern atomic_long_t xen_dma_exchange_nr_mapped;
 extern atomic_long_t xen_dma_exchange_nr_mapped_any;
 
-bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
-			  enum dma_data_direction dir, unsigned long attrs,
-			  dma_addr_t *dma);
+enum xen_dma_exchange_result
+xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
+		     enum dma_data_direction dir, unsigned long attrs,
+		     dma_addr_t *dma);
 void xen_dma_exchange_bounced(struct device *dev, size_t size);
 size_t xen_dma_exchange_max_mapping_size(struct device *dev);
 bool __xen_dma_exchange_unmap(struct device *dev, phys_addr_t phys,
@@ -72,11 +86,12 @@ static inline bool xen_dma_exchange_sync(struct device *dev, dma_addr_t dma,
 	return __xen_dma_exchange_sync(dev, phys, size, dir, for_cpu);
 }
 #else
-static inline bool xen_dma_exchange_map(struct device *dev, phys_addr_t phys,
-					size_t size, enum dma_data_direction dir,
-					unsigned long attrs, dma_addr_t *dma)
+static inline enum xen_dma_exchange_result
+xen_dma_exchange_map(struct device *dev, phys_addr_t phys, size_t size,
+		     enum dma_data_direction dir, unsigned long attrs,
+		     dma_addr_t *dma)
 {
-	return false;
+	return XEN_DMA_EXCHANGE_BOUNCE;
 }
 
 static inline void xen_dma_exchange_bounced(struct device *dev, size_t size)

@@ -183,8 +183,8 @@ static dma_addr_t map_attrs(struct device *dev, phys_addr_t phys, size_t size,
 	static unsigned long snap[SIM_PFNS];
 	unsigned long first = PHYS_PFN(phys), n = PHYS_PFN(phys + size - 1) - first + 1;
 	dma_addr_t dev_addr = xen_phys_to_dma(dev, phys);
+	enum xen_dma_exchange_result served;
 	phys_addr_t map;
-	bool ok;
 
 	if (first + n > SIM_CALLER_PFNS)
 		abort();
@@ -198,15 +198,18 @@ static dma_addr_t map_attrs(struct device *dev, phys_addr_t phys, size_t size,
 	}
 
 	sim.in_atomic = true;		/* a mapping call may not sleep */
-	ok = xen_dma_exchange_map(dev, phys, size, dir, attrs, &dev_addr);
+	served = xen_dma_exchange_map(dev, phys, size, dir, attrs, &dev_addr);
 	sim.in_atomic = false;
-	if (ok) {
+	switch (served) {
+	case XEN_DMA_EXCHANGE_MAPPED:
 		last_path = P_REGION;
 		goto done;
-	}
-	if (dev_addr == DMA_MAPPING_ERROR) {	/* too large for the pool */
+	case XEN_DMA_EXCHANGE_FAILED:		/* too large for the pool */
 		last_path = P_ERROR;
+		dev_addr = DMA_MAPPING_ERROR;
 		goto done;
+	case XEN_DMA_EXCHANGE_BOUNCE:
+		break;
 	}
 
 	pool_tries++;
@@ -2334,6 +2337,7 @@ static void test_disabled_goes_to_pool(void)
 {
 	static unsigned char wrote[2 * PAGE_SIZE];
 	dma_addr_t dma, live;
+	unsigned long saved;
 
 	setup(0);
 	live = map(&dev32, BUF(13), 2 * PAGE_SIZE, DMA_FROM_DEVICE);
@@ -2347,6 +2351,17 @@ static void test_disabled_goes_to_pool(void)
 	CHECK(dev_write(live, wrote, sizeof(wrote)));
 	unmap(&dev32, live, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
 	CHECK(!memcmp(cpu(BUF(13)), wrote, sizeof(wrote)));
+	/*
+	 * A frame without a machine frame: its last byte translates to
+	 * DMA_MAPPING_ERROR, and a mapping turned away still goes to the pool.
+	 */
+	saved = sim.p2m[PHYS_PFN(BUF(15))];
+	sim.p2m[PHYS_PFN(BUF(15))] = SIM_NO_FRAME;
+	CHECK(xen_phys_to_dma(&dev32, BUF(15) + PAGE_SIZE - 1) == DMA_MAPPING_ERROR);
+	dma = map(&dev32, BUF(15) + PAGE_SIZE - 1, 1, DMA_TO_DEVICE);
+	CHECK(last_path == P_POOL && st(XDX_SKIP_DISABLED) == 2);
+	unmap(&dev32, dma, 1, DMA_TO_DEVICE);
+	sim.p2m[PHYS_PFN(BUF(15))] = saved;
 	/* and the worker builds nothing */
 	xdx_reserve = 2;
 	xdx_region_release_free();
