@@ -1412,7 +1412,7 @@ static unsigned int xdx_collect_batch(struct list_head *dead, bool all,
 /*
  * Move free regions to @dead as xdx_collect_batch() picks them, until
  * @pages pages are taken or none is left to take: a batch per hold of
- * xdx_region_lock, which the caller does not hold.
+ * xdx_region_lock, which the caller does not hold.  Process context.
  */
 static void xdx_collect_free(struct list_head *dead, bool all,
 			     unsigned long before, unsigned long pages,
@@ -1426,6 +1426,7 @@ static void xdx_collect_free(struct list_head *dead, bool all,
 		moved = xdx_collect_batch(dead, all, before, &pages, cls_only,
 					  skip);
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		cond_resched();
 	} while (moved == XDX_COLLECT_BATCH && pages);
 }
 

@@ -2046,11 +2046,13 @@ static void test_idle_worker_releases_beyond_reserve(void)
 
 /*
  * A NIC ring leaves a thousand idle order-0 regions.  The idle worker,
- * the shrinker and a flush give them back taking them off the tree a
- * batch per hold of the lock, so interrupts are never off for more than
- * XDX_COLLECT_BATCH erases, and all of them still go.
+ * the shrinker, a flush and the worker making room in a full budget give
+ * them back taking them off the tree a batch per hold of the lock, so
+ * interrupts are never off for more than 64 erases, and all of them
+ * still go.
  */
 #define RING_PAGES	1000
+#define MOST_IRQS_OFF	64
 static void test_give_back_bounded_irqs_off(void)
 {
 	struct shrink_control sc = { .nr_to_scan = 500 };
@@ -2060,7 +2062,7 @@ static void test_give_back_bounded_irqs_off(void)
 
 	BUILD_BUG_ON(RING_PAGES > SIM_CALLER_PFNS);
 	setup(1);
-	for (round = 0; round < 3; round++) {
+	for (round = 0; round < 4; round++) {
 		for (i = 0; i < RING_PAGES; i++) {
 			d[i] = map(&dev32, PFN_PHYS(i), PAGE_SIZE, DMA_FROM_DEVICE);
 			CHECK(last_path == P_REGION);
@@ -2088,12 +2090,27 @@ static void test_give_back_bounded_irqs_off(void)
 			CHECK(st(XDX_RELEASES) == rel + nfree + XDX_MAX_ORDER &&
 			      !nr_free(XDX_CLASS_LOW, 0));
 			break;
+		case 3:
+			/*
+			 * the worker rebuilds the reserve of one region of
+			 * every order in a low budget of 9 MiB: orders 1-9
+			 * fit beside the ring, order 10 makes room from it
+			 */
+			xdx_low_budget_mb = 9;
+			CHECK(nfree == RING_PAGES &&
+			      xdx_held_low_bytes == RING_PAGES * PAGE_SIZE);
+			CHECK(xdx_run_work(&xdx_refill_work));
+			for (i = 1; i <= XDX_MAX_ORDER; i++)
+				CHECK(nr_free(XDX_CLASS_LOW, i) == 1);
+			CHECK(st(XDX_SKIP_BUDGET) == 0 &&
+			      st(XDX_RELEASES) > rel + 4 * MOST_IRQS_OFF);
+			break;
 		}
-		if (sim.most_erases_irqs_off > XDX_COLLECT_BATCH)
+		if (sim.most_erases_irqs_off > MOST_IRQS_OFF)
 			printf("# round %u: %lu erases with interrupts off\n",
 			       round, sim.most_erases_irqs_off);
 		CHECK(sim.most_erases_irqs_off > 0 &&
-		      sim.most_erases_irqs_off <= XDX_COLLECT_BATCH);
+		      sim.most_erases_irqs_off <= MOST_IRQS_OFF);
 		check_books("given back in batches");
 	}
 	teardown();
