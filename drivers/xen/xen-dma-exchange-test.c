@@ -823,7 +823,8 @@ static void xdx_test_no_region_pool_full(struct kunit *test)
  * does), addresses in none of its regions, an unmap whose size does not
  * match its mapping, 0 included (reported, the mapping stays), a sync past
  * the end of a mapping (reported, nothing copied) and a length that wraps
- * around with the page offset (DMA_MAPPING_ERROR, nothing copied).
+ * around with the page offset (XEN_DMA_EXCHANGE_FAILED, *dma untouched,
+ * nothing copied).
  */
 static void xdx_test_bad_input(struct kunit *test)
 {

@@ -245,14 +245,15 @@ static bool xdx_promised(struct device *dev, size_t size)
  * xen_dma_exchange_map() - serve a mapping swiotlb-xen would bounce
  * @dev: the device
  * @phys: physical address of the buffer
- * @size: length in bytes, non-zero
+ * @size: length in bytes (0 is left to swiotlb)
  * @dir: DMA direction
  * @attrs: DMA attributes
  * @dma: set to the region's bus address if it serves the mapping
  *
  * Takes an owned region of the right class and size, copies the buffer
  * into it for every direction (so a partial device write leaks nothing of
- * the region's past) and returns the region's bus address.  Never sleeps.
+ * the region's past) and sets *@dma to the region's bus address.  Never
+ * sleeps.
  * Otherwise the caller bounces through the fixed swiotlb pool, unless the
  * mapping is larger than any the pool takes.  Switched off (enable=0),
  * only a promised size is served; every other mapping goes to the pool,
