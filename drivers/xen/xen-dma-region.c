@@ -234,6 +234,22 @@ static bool xdx_claim(enum xdx_class cls, unsigned int order)
 	return true;
 }
 
+/* Pages to give back before xdx_claim(@cls, @order) can succeed. */
+static unsigned long xdx_claim_shortfall(enum xdx_class cls,
+					 unsigned int order)
+{
+	unsigned long bytes = PAGE_SIZE << order, over = 0, limit;
+
+	lockdep_assert_held(&xdx_region_lock);
+	limit = READ_ONCE(xdx_max_mb) << 20;
+	if (xdx_held_bytes + bytes > limit)
+		over = xdx_held_bytes + bytes - limit;
+	limit = READ_ONCE(xdx_low_budget_mb) << 20;
+	if (cls == XDX_CLASS_LOW && xdx_held_low_bytes + bytes > limit)
+		over = max(over, xdx_held_low_bytes + bytes - limit);
+	return PFN_UP(over);
+}
+
 /* Give back the budget of @pages, @low_pages of them below 4 GiB. */
 static void xdx_unclaim_pages(unsigned long pages, unsigned long low_pages)
 {
@@ -1490,7 +1506,7 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order,
 {
 	struct xdx_region *r;
 	enum xdx_stat why;
-	unsigned long flags;
+	unsigned long flags, room;
 	LIST_HEAD(dead);
 
 	xdx_fill_spares();
@@ -1515,14 +1531,15 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order,
 		}
 		/*
 		 * Make room, once, from free regions of other sizes: of this
-		 * class if the low budget is what blocks, of any otherwise.
+		 * class if the low budget is what blocks, of any otherwise;
+		 * as many pages as the claim lacks.
 		 */
 		low_full = cls == XDX_CLASS_LOW &&
 			   xdx_held_low_bytes + (PAGE_SIZE << order) >
 			   READ_ONCE(xdx_low_budget_mb) << 20;
+		room = xdx_claim_shortfall(cls, order);
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
-		xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE,
-				 1UL << order,
+		xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE, room,
 				 low_full ? (int)cls : -1, XDX_KIND(cls, order));
 		xdx_destroy_list(&dead, "budget");
 		spin_lock_irqsave(&xdx_region_lock, flags);
