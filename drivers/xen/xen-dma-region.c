@@ -1532,7 +1532,7 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order,
 		/*
 		 * Make room, once, from free regions of other sizes: of this
 		 * class if the low budget is what blocks, of any otherwise;
-		 * as many pages as the claim lacks.
+		 * at least as many pages as the claim lacks, if there are.
 		 */
 		low_full = cls == XDX_CLASS_LOW &&
 			   xdx_held_low_bytes + (PAGE_SIZE << order) >
