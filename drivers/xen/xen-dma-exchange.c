@@ -253,11 +253,11 @@ static bool xdx_promised(struct device *dev, size_t size)
  * Takes an owned region of the right class and size, copies the buffer
  * into it for every direction (so a partial device write leaks nothing of
  * the region's past) and sets *@dma to the region's bus address.  Never
- * sleeps.
- * Otherwise the caller bounces through the fixed swiotlb pool, unless the
- * mapping is larger than any the pool takes.  Switched off (enable=0),
- * only a promised size is served; every other mapping goes to the pool,
- * as upstream's, which refuses one too large with its own warning.
+ * sleeps.  Otherwise the caller bounces through the fixed swiotlb pool,
+ * unless the mapping is larger than any the pool takes.  Switched off
+ * (enable=0), only a promised size is served; every other mapping goes to
+ * the pool, as upstream's, which refuses one too large with its own
+ * warning.
  *
  * Return: XEN_DMA_EXCHANGE_MAPPED if @dma was set;
  * XEN_DMA_EXCHANGE_FAILED if no region could be had for a mapping the
