@@ -217,37 +217,48 @@ static unsigned int xdx_class_reserve(enum xdx_class cls)
 	return cls == XDX_CLASS_LOW ? READ_ONCE(xdx_reserve) : 0;
 }
 
-/* Claim budget for a region of @order in @cls; undo with xdx_unclaim(). */
-static bool xdx_claim(enum xdx_class cls, unsigned int order)
+/* Bytes by which @held plus @bytes would pass a budget of @budget_mb. */
+static unsigned long xdx_over_budget(unsigned long held, unsigned long bytes,
+				     unsigned long budget_mb)
 {
-	unsigned long bytes = PAGE_SIZE << order;
+	unsigned long limit = budget_mb << 20;
 
-	lockdep_assert_held(&xdx_region_lock);
-	if (xdx_held_bytes + bytes > READ_ONCE(xdx_max_mb) << 20)
-		return false;
-	if (cls == XDX_CLASS_LOW &&
-	    xdx_held_low_bytes + bytes > READ_ONCE(xdx_low_budget_mb) << 20)
-		return false;
-	xdx_held_bytes += bytes;
-	if (cls == XDX_CLASS_LOW)
-		xdx_held_low_bytes += bytes;
-	return true;
+	return held + bytes > limit ? held + bytes - limit : 0;
+}
+
+/* Bytes by which a region of @order in @cls would pass the low budget. */
+static unsigned long xdx_over_low_budget(enum xdx_class cls,
+					 unsigned int order)
+{
+	if (cls != XDX_CLASS_LOW)
+		return 0;
+	return xdx_over_budget(xdx_held_low_bytes, PAGE_SIZE << order,
+			       READ_ONCE(xdx_low_budget_mb));
 }
 
 /* Pages to give back before xdx_claim(@cls, @order) can succeed. */
 static unsigned long xdx_claim_shortfall(enum xdx_class cls,
 					 unsigned int order)
 {
-	unsigned long bytes = PAGE_SIZE << order, over = 0, limit;
+	unsigned long over;
 
 	lockdep_assert_held(&xdx_region_lock);
-	limit = READ_ONCE(xdx_max_mb) << 20;
-	if (xdx_held_bytes + bytes > limit)
-		over = xdx_held_bytes + bytes - limit;
-	limit = READ_ONCE(xdx_low_budget_mb) << 20;
-	if (cls == XDX_CLASS_LOW && xdx_held_low_bytes + bytes > limit)
-		over = max(over, xdx_held_low_bytes + bytes - limit);
-	return PFN_UP(over);
+	over = xdx_over_budget(xdx_held_bytes, PAGE_SIZE << order,
+			       READ_ONCE(xdx_max_mb));
+	return PFN_UP(max(over, xdx_over_low_budget(cls, order)));
+}
+
+/* Claim budget for a region of @order in @cls; undo with xdx_unclaim(). */
+static bool xdx_claim(enum xdx_class cls, unsigned int order)
+{
+	unsigned long bytes = PAGE_SIZE << order;
+
+	if (xdx_claim_shortfall(cls, order))
+		return false;
+	xdx_held_bytes += bytes;
+	if (cls == XDX_CLASS_LOW)
+		xdx_held_low_bytes += bytes;
+	return true;
 }
 
 /* Give back the budget of @pages, @low_pages of them below 4 GiB. */
@@ -1534,9 +1545,7 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order,
 		 * class if the low budget is what blocks, of any otherwise;
 		 * at least as many pages as the claim lacks, if there are.
 		 */
-		low_full = cls == XDX_CLASS_LOW &&
-			   xdx_held_low_bytes + (PAGE_SIZE << order) >
-			   READ_ONCE(xdx_low_budget_mb) << 20;
+		low_full = xdx_over_low_budget(cls, order) != 0;
 		room = xdx_claim_shortfall(cls, order);
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		xdx_collect_free(&dead, false, jiffies - XDX_SHRINK_IDLE, room,
