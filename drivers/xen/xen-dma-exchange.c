@@ -70,6 +70,7 @@ static const char * const xdx_stat_names[XDX_NR_STATS] = {
 	[XDX_FAIL_HYPERVISOR]	= "exchange_failed_hypervisor",
 	[XDX_FAIL_INJECTED]	= "exchange_failed_injected",
 	[XDX_FAIL_NOMEM]	= "exchange_failed_nomem",
+	[XDX_DEFERRED]	= "exchanges_deferred",
 	[XDX_SKIP_DISABLED]	= "skipped_disabled",
 	[XDX_SKIP_FORCED]	= "skipped_swiotlb_force",
 	[XDX_SKIP_LIMIT]	= "skipped_dma_limit",

@@ -109,6 +109,20 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 #define XDX_COLLECT_BATCH	64
 
 /*
+ * Xen caps the order of an exchange per domain (memop-max-order), and
+ * Linux does not tell a refusal by the cap from one for want of memory.
+ * The cap comes from Xen's command line and the domain's roles, so a
+ * refusal of an order no larger than one Xen has granted is taken as for
+ * want of memory, and the worker asks again on its next run.  After a
+ * refusal of a larger order, it waits XDX_REFUSED_WAIT before it asks for
+ * that class and order again, twice as long after each further refusal,
+ * up to XDX_REFUSED_WAIT_MAX: never for good, since the refusals may have
+ * been for want of memory too.
+ */
+#define XDX_REFUSED_WAIT	HZ
+#define XDX_REFUSED_WAIT_MAX	(64 * HZ)
+
+/*
  * Per-CPU magazines: free regions of up to XDX_MAG_MAX_ORDER (32 KiB), at
  * most cpu_cache (XDX_MAG_SIZE) of each class and order per CPU.
  */
@@ -150,12 +164,13 @@ static const struct latch_tree_ops xdx_region_tree_ops = {
 
 /*
  * xdx_region_lock protects the tree's writers, the free lists, the spares
- * and their counts, the byte counts, the wanted sizes, and the @list and
- * @idle_since of every region on a free list (see struct xdx_region for
- * the others).  Readers of the tree hold rcu_read_lock() and use what they
- * found only if its @map_seq says mapped (xdx_region_lookup()); a sync
- * holds it until its copy is done, and regions are given back to Xen
- * only a grace period after their last put (xdx_destroy_list()).
+ * and their counts, the byte counts, the wanted, granted and refused
+ * sizes, and the @list and @idle_since of every region on a free list
+ * (see struct xdx_region for the others).  Readers of the tree hold
+ * rcu_read_lock() and use what they found only if its @map_seq says
+ * mapped (xdx_region_lookup()); a sync holds it until its copy is done,
+ * and regions are given back to Xen only a grace period after their last
+ * put (xdx_destroy_list()).
  */
 static DEFINE_SPINLOCK(xdx_region_lock);
 static struct latch_tree_root xdx_region_tree;
@@ -163,6 +178,12 @@ static struct list_head xdx_free[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned int xdx_nr_free[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned int xdx_nr_used[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned int xdx_want[XDX_NR_CLASSES][XDX_NR_ORDERS];
+static int xdx_granted_order = -1;	/* the largest order Xen exchanged */
+/* The worker's refusals of an order above xdx_granted_order */
+static struct xdx_refusal {
+	unsigned long wait;		/* 0: none */
+	unsigned long retry_at;		/* jiffies: when to ask again */
+} xdx_refused[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned long xdx_held_bytes;		/* exchanged or being exchanged */
 static unsigned long xdx_held_low_bytes;	/* the part below 4 GiB */
 static LIST_HEAD(xdx_spares);
@@ -447,10 +468,12 @@ static void xdx_region_publish(struct xdx_region *r, enum xdx_class cls,
 	unsigned long flags;
 
 	spin_lock_irqsave(&xdx_region_lock, flags);
-	if (r)
+	if (r) {
 		xdx_region_add(r, taken);
-	else
+		xdx_granted_order = max_t(int, xdx_granted_order, order);
+	} else {
 		xdx_unclaim(cls, order);
+	}
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
 }
 
@@ -1501,14 +1524,43 @@ static void xdx_fill_spares(void)
 	}
 }
 
+/* Whether the worker still waits after Xen refused it @order in @cls. */
+static bool xdx_refusal_pending(enum xdx_class cls, unsigned int order)
+{
+	const struct xdx_refusal *rf = &xdx_refused[cls][order];
+
+	lockdep_assert_held(&xdx_region_lock);
+	return (int)order > xdx_granted_order && rf->wait &&
+	       time_before(jiffies, rf->retry_at);
+}
+
+/* Xen refused the worker @order in @cls: wait, if it may be the cap. */
+static void xdx_note_refusal(enum xdx_class cls, unsigned int order)
+{
+	struct xdx_refusal *rf = &xdx_refused[cls][order];
+	unsigned long flags;
+
+	spin_lock_irqsave(&xdx_region_lock, flags);
+	if ((int)order > xdx_granted_order) {
+		rf->wait = rf->wait ? min_t(unsigned long, 2 * rf->wait,
+					    XDX_REFUSED_WAIT_MAX) :
+				      XDX_REFUSED_WAIT;
+		rf->retry_at = jiffies + rf->wait;
+	}
+	spin_unlock_irqrestore(&xdx_region_lock, flags);
+}
+
 /*
  * Build free regions of @order in process context: split a larger free
  * region beyond its order's reserve, unused for XDX_SHRINK_IDLE, if there
  * is one (no hypercall; two regions of @order, which may be one more than
  * wanted), else merge two such buddies of the order below (no hypercall),
- * else exchange one.  If the budget blocks, free regions of other sizes
- * unused for XDX_SHRINK_IDLE are given back to make room, with those in
- * the CPUs' magazines if *@drained is false (it is set: once a pass).
+ * else exchange one, unless Xen refused this size, larger than any it
+ * granted, less than a wait ago (XDX_REFUSED_WAIT, doubling up to
+ * XDX_REFUSED_WAIT_MAX).  If the budget blocks, free regions of other
+ * sizes unused for XDX_SHRINK_IDLE are given back to make room, with
+ * those in the CPUs' magazines if *@drained is false (it is set: once a
+ * pass).
  *
  * Return: the number of free regions of @order made, 0 if none could be.
  */
@@ -1529,6 +1581,11 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order,
 	if (xdx_merge_free(cls, order, xdx_class_reserve(cls))) {
 		spin_unlock_irqrestore(&xdx_region_lock, flags);
 		return 1;
+	}
+	if (xdx_refusal_pending(cls, order)) {
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		xdx_count(XDX_DEFERRED, 1);
+		return 0;
 	}
 	if (!xdx_claim(cls, order)) {
 		bool low_full;
@@ -1563,6 +1620,8 @@ static unsigned int xdx_region_build(enum xdx_class cls, unsigned int order,
 	r = xdx_region_create(cls, order, GFP_KERNEL, &why);
 	xdx_region_publish(r, cls, order, false);
 	if (!r) {
+		if (why == XDX_FAIL_HYPERVISOR)
+			xdx_note_refusal(cls, order);
 		xdx_count(why, 1);
 		return 0;
 	}

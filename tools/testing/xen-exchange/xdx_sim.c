@@ -8,7 +8,8 @@
  *   2^order pages first (their contents are lost, success or not), then
  *   exchanges their frames for one extent of 2^order machine frames,
  *   naturally aligned, below 2^bits when bits != 0; all or nothing, -ENOMEM
- *   when no such extent is free or when sim.fail_create says so.  An order
+ *   when no such extent is free, when sim.fail_create says so, or when the
+ *   order is above sim.memop_max_order (Xen's cap).  An order
  *   above the frame array's (MIN_CONTIG_ORDER at first) grows the array with
  *   GFP_KERNEL: counted as a bug when it happens in the mapping path.
  * xen_destroy_contiguous_region(pstart, order): zeroes the pages and
@@ -165,6 +166,7 @@ void sim_init(unsigned long low_frames, unsigned int seed)
 	nr_erased = 0;
 	memset(xdx_sim_pages, 0, sizeof(xdx_sim_pages));
 	sim.contig_order = SIM_CONTIG_ORDER;
+	sim.memop_max_order = 18;		/* Xen's default for dom0 */
 	srand(seed);
 	for (m = 0; m < SIM_MFNS; m++)
 		sim.m2p[m] = SIM_OTHER;		/* another domain's, or Xen's */
@@ -341,6 +343,11 @@ int xen_create_contiguous_region(phys_addr_t pstart, unsigned int order,
 		sim.contig_order = order;
 	}
 	memset(phys_to_virt(pstart), 0, PAGE_SIZE << order);
+	if (order > sim.memop_max_order) {	/* refused: mmu_pv says -ENOMEM */
+		sim.refused++;
+		*dma_handle = PFN_PHYS(sim.p2m[pfn]);
+		return -ENOMEM;
+	}
 	if (sim.fail_create) {
 		sim.fail_create--;
 		*dma_handle = PFN_PHYS(sim.p2m[pfn]);

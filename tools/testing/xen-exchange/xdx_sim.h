@@ -29,6 +29,8 @@ struct xdx_sim {
 	bool in_atomic;				/* inside the mapping path */
 	int fail_create;			/* fail the next N exchanges, -ENOMEM */
 	int fail_alloc;				/* fail the next N alloc_pages_exact() */
+	unsigned int memop_max_order;		/* Xen's cap on an exchange's order */
+	unsigned long refused;			/* exchanges refused by that cap */
 	unsigned long creates, creates_done, destroys, allocs, frees;
 	unsigned long frames_exchanged, frames_returned;	/* by the two calls */
 	unsigned long restricted_held;		/* of those, held with a limit */

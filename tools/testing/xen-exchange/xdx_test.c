@@ -494,6 +494,8 @@ static void setup_low(unsigned int reserve, unsigned long low_frames)
 	xdx_max_mb = 64;
 	xdx_low_budget_mb = 32;
 	xdx_ready = false;
+	memset(xdx_refused, 0, sizeof(xdx_refused));
+	xdx_granted_order = -1;
 	xdx_fail_kzalloc = 0;
 	xdx_dev_errs = 0;
 	caller_frames_changed = 0;
@@ -811,6 +813,73 @@ static void test_large_order_left_to_worker(void)
 	CHECK(dev_sees(&dev32, dma, cpu(BUF(20)), 512 * PAGE_SIZE));
 	unmap(&dev32, dma, 512 * PAGE_SIZE, DMA_TO_DEVICE);
 	check_books("large");
+	teardown();
+}
+
+/*
+ * Xen refuses exchanges above its cap on the order (memop-max-order 8
+ * here).  The worker asks for a refused size larger than any Xen granted
+ * again only after a wait, which doubles with each refusal up to
+ * XDX_REFUSED_WAIT_MAX; once Xen grants that size, no refusal of it or of
+ * a smaller one makes the worker wait.
+ */
+static void test_worker_waits_after_refusal(void)
+{
+	int run;
+
+	setup(0);
+	sim.memop_max_order = 8;
+	xdx_reserve = 1;
+	xdx_region_refill(NULL);
+	CHECK(nr_free(XDX_CLASS_LOW, 8) == 1 && nr_free(XDX_CLASS_LOW, 9) == 0 &&
+	      nr_free(XDX_CLASS_LOW, 10) == 0);
+	CHECK(sim.refused == 2 && st(XDX_FAIL_HYPERVISOR) == 2);
+	/* runs within the first second ask Xen for neither size */
+	for (run = 0; run < 10; run++)
+		xdx_region_refill(NULL);
+	CHECK(sim.refused == 2 && st(XDX_DEFERRED) == 20);
+	/* a second later once more each; then two seconds pass before the next */
+	jiffies += HZ;
+	xdx_region_refill(NULL);
+	CHECK(sim.refused == 4);
+	jiffies += HZ;
+	xdx_region_refill(NULL);
+	CHECK(sim.refused == 4);
+	jiffies += HZ;
+	xdx_region_refill(NULL);
+	CHECK(sim.refused == 6);
+	/* the wait stops growing */
+	for (run = 0; run < 10; run++) {
+		jiffies += XDX_REFUSED_WAIT_MAX;
+		xdx_region_refill(NULL);
+	}
+	CHECK(sim.refused == 26 && st(XDX_FAIL_HYPERVISOR) == 26);
+	/* the cap raised, the wait still holds, then the next try succeeds */
+	sim.memop_max_order = 18;
+	xdx_region_refill(NULL);
+	CHECK(nr_free(XDX_CLASS_LOW, 9) == 0 && sim.refused == 26);
+	jiffies += XDX_REFUSED_WAIT_MAX;
+	xdx_region_refill(NULL);
+	CHECK(nr_free(XDX_CLASS_LOW, 9) == 1 && nr_free(XDX_CLASS_LOW, 10) == 1);
+	/* a granted size refused for want of memory is asked for again at once */
+	xdx_region_release_free();
+	sim.fail_create = 1;			/* the first: order 0 */
+	xdx_region_refill(NULL);
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 0 && st(XDX_FAIL_HYPERVISOR) == 27);
+	xdx_region_refill(NULL);
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 1 && st(XDX_DEFERRED) == 24);
+	/* as is one larger than any granted that Linux had no pages for */
+	xdx_region_release_free();
+	xdx_reserve = 0;
+	xdx_granted_order = 8;			/* as if Xen had granted up to 8 */
+	xdx_want[XDX_CLASS_LOW][9] = 1;
+	sim.fail_alloc = 1;
+	xdx_region_refill(NULL);
+	CHECK(st(XDX_FAIL_NOMEM) == 1 && nr_free(XDX_CLASS_LOW, 9) == 0);
+	xdx_want[XDX_CLASS_LOW][9] = 1;
+	xdx_region_refill(NULL);
+	CHECK(nr_free(XDX_CLASS_LOW, 9) == 1 && st(XDX_DEFERRED) == 24);
+	check_books("refused");
 	teardown();
 }
 
@@ -2720,6 +2789,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "caller_frames_never_change", test_caller_frames_never_change },
 	{ "exchange_failure_falls_back_to_pool", test_exchange_failure_falls_back_to_pool },
 	{ "large_order_left_to_worker", test_large_order_left_to_worker },
+	{ "worker_waits_after_refusal", test_worker_waits_after_refusal },
 	{ "large_mapping_never_to_pool", test_large_mapping_never_to_pool },
 	{ "miss_borrows_larger_region", test_miss_borrows_larger_region },
 	{ "small_miss_borrows_beyond_reserve", test_small_miss_borrows_beyond_reserve },

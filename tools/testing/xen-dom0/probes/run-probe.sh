@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-probe.sh <probe> [--kernel <bzImage>] [--append "<dom0 args>"] [--smp N]:
+# run-probe.sh <probe> [--kernel <bzImage>] [--append "<dom0 args>"]
+#	[--xen-append "<Xen args>"] [--smp N]:
 # one boot of dom0 under Xen running probes/<probe>.sh in place of make
 # run's guest script, for the one-off measurements the README quotes; it
 # prints the probe's "PROBE" lines.  Needs the images make check builds
@@ -11,7 +12,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 proj=$(cd "$here/../../../.." && pwd)
-probe=${1:?usage: run-probe.sh <probe> [--kernel <bzImage>] [--append "<args>"] [--smp N]}
+probe=${1:?usage: run-probe.sh <probe> [--kernel <bzImage>] [--append "<args>"] [--xen-append "<args>"] [--smp N]}
 shift
 if [ "$probe" = run-probe ] || [ ! -f "$here/$probe.sh" ]; then
 	echo -n "run-probe: no probe $probe; there are:" >&2
@@ -20,11 +21,12 @@ if [ "$probe" = run-probe ] || [ ! -f "$here/$probe.sh" ]; then
 	done
 	echo >&2; exit 2
 fi
-kernel=$proj/build/obj-dom0/arch/x86/boot/bzImage append="" smp=2
+kernel=$proj/build/obj-dom0/arch/x86/boot/bzImage append="" xappend="" smp=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
+	--xen-append) xappend=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	*) echo "run-probe: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -40,6 +42,7 @@ install -m 755 "$here/$probe.sh" "$root/bin/xdx-demo.sh"
 rm -rf "$root"
 RESULTS=$out/results "$proj/tools/testing/xen-dom0/run-xen.sh" --xen "$proj/build/xen-4.17.gz.elf" \
 	--kernel "$kernel" --initrd "$out/$probe.cpio.gz" --log "$out/$probe.log" \
-	--mode demo --timeout 900 --tag "probe-$probe" --smp "$smp" ${append:+--append "$append"} > "$out/$probe.out" 2>&1 ||
+	--mode demo --timeout 900 --tag "probe-$probe" --smp "$smp" ${append:+--append "$append"} \
+	${xappend:+--xen-append "$xappend"} > "$out/$probe.out" 2>&1 ||
 	{ tail -3 "$out/$probe.out"; exit 1; }
 grep -a "^PROBE" "$out/$probe.log"
