@@ -111,13 +111,15 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 /*
  * Xen caps the order of an exchange per domain (memop-max-order), and
  * Linux does not tell a refusal by the cap from one for want of memory.
- * The cap comes from Xen's command line and the domain's roles, so a
- * refusal of an order no larger than one Xen has granted is taken as for
- * want of memory, and the worker asks again on its next run.  After a
- * refusal of a larger order, it waits XDX_REFUSED_WAIT before it asks for
- * that class and order again, twice as long after each further refusal,
- * up to XDX_REFUSED_WAIT_MAX: never for good, since the refusals may have
- * been for want of memory too.
+ * The cap comes from Xen's command line and the domain's roles and device
+ * permissions, so a refusal of an order no larger than one Xen has granted
+ * is taken as for want of memory, and the worker asks again on its next
+ * run (if the cap falls, as when a domU loses its last passthrough
+ * device, it does so for the orders in between: no worse than no wait).
+ * After a refusal of a larger order, it waits XDX_REFUSED_WAIT before it
+ * asks for that class and order again, twice as long after each further
+ * refusal, up to XDX_REFUSED_WAIT_MAX: never for good, since the refusals
+ * may have been for want of memory too.
  */
 #define XDX_REFUSED_WAIT	HZ
 #define XDX_REFUSED_WAIT_MAX	(64 * HZ)
