@@ -26,6 +26,7 @@
 #include "xdx_sim.h"
 
 struct xdx_sim sim;
+unsigned int sim_boot_max_order = 18;	/* Xen's default for dom0 */
 struct page xdx_sim_pages[SIM_PFNS];
 const struct dma_map_ops xen_swiotlb_dma_ops;
 const struct dma_map_ops *dma_ops = &xen_swiotlb_dma_ops;
@@ -166,7 +167,7 @@ void sim_init(unsigned long low_frames, unsigned int seed)
 	nr_erased = 0;
 	memset(xdx_sim_pages, 0, sizeof(xdx_sim_pages));
 	sim.contig_order = SIM_CONTIG_ORDER;
-	sim.memop_max_order = 18;		/* Xen's default for dom0 */
+	sim.memop_max_order = sim_boot_max_order;
 	srand(seed);
 	for (m = 0; m < SIM_MFNS; m++)
 		sim.m2p[m] = SIM_OTHER;		/* another domain's, or Xen's */

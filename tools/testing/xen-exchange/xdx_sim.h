@@ -48,6 +48,7 @@ struct xdx_sim {
 	unsigned long most_erases_irqs_off;	/* the most in one irqs-off section */
 };
 extern struct xdx_sim sim;
+extern unsigned int sim_boot_max_order;	/* sim.memop_max_order at sim_init() */
 
 void sim_init(unsigned long low_frames, unsigned int seed);
 unsigned long sim_backend_held_bytes(void);	/* xdx_test.c */

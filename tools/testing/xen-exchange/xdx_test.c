@@ -2617,7 +2617,9 @@ static void test_random_model(void)
 	unsigned int s;
 
 	srand(model_seed);
+	sim_boot_max_order = 9;			/* order 10 refused from boot on */
 	setup(1);
+	sim_boot_max_order = 18;
 	srand(model_seed);
 	xdx_max_mb = 12;			/* the reserve alone is 8 MiB low */
 	xdx_low_budget_mb = 10;
@@ -2740,6 +2742,8 @@ static void test_random_model(void)
 			sim.fail_alloc = rand() % 8 == 0;
 			if (rand() % 8 == 0)		/* magazines resized, or none */
 				xdx_cpu_cache = (unsigned int[]){ 0, 1, 4, 8, 32 }[rand() % 5];
+			if (rand() % 8 == 0)		/* Xen's cap lowered or raised */
+				sim.memop_max_order = (unsigned int[]){ 5, 7, 9, 18 }[rand() % 4];
 		}
 		if (it % 16 == 0)
 			check_books("model");
@@ -2767,16 +2771,18 @@ static void test_random_model(void)
 	CHECK(!memcmp(p2m, sim.p2m, sizeof(p2m)) && caller_frames_changed == 0);
 	CHECK(paths[P_DIRECT] && paths[P_REGION] && paths[P_POOL]);
 	CHECK(st(XDX_REUSES) && st(XDX_CPU_REUSES) && st(XDX_SPLITS) && st(XDX_FAIL_INJECTED) && st(XDX_FAIL_HYPERVISOR) &&
-	      st(XDX_SKIP_ATOMIC) && st(XDX_RELEASES) && st(XDX_SKIP_BUDGET));
+	      st(XDX_SKIP_ATOMIC) && st(XDX_RELEASES) && st(XDX_SKIP_BUDGET) && st(XDX_DEFERRED) && sim.refused);
 	printf("# model: %lu iterations, seed %u: direct %lu region %lu pool %lu error %lu, %lu bytes mapped\n",
 	       it, model_seed, paths[P_DIRECT], paths[P_REGION], paths[P_POOL], paths[P_ERROR], bytes);
 	printf("# model: exchanges %llu reuses %llu (on a CPU %llu, from another %llu) splits %llu merges %llu"
-	       " releases %llu injected %llu hv-failed %llu nomem %llu budget %llu atomic %llu bad_unmaps %llu, max held %lu KiB\n",
+	       " releases %llu injected %llu hv-failed %llu (over the cap %lu) deferred %llu nomem %llu budget %llu atomic %llu"
+	       " bad_unmaps %llu, max held %lu KiB\n",
 	       (unsigned long long)st(XDX_EXCHANGES), (unsigned long long)st(XDX_REUSES),
 	       (unsigned long long)st(XDX_CPU_REUSES), (unsigned long long)st(XDX_OTHER_CPU_REUSES),
 	       (unsigned long long)st(XDX_SPLITS), (unsigned long long)st(XDX_MERGES),
 	       (unsigned long long)st(XDX_RELEASES), (unsigned long long)st(XDX_FAIL_INJECTED),
-	       (unsigned long long)st(XDX_FAIL_HYPERVISOR), (unsigned long long)st(XDX_FAIL_NOMEM),
+	       (unsigned long long)st(XDX_FAIL_HYPERVISOR), sim.refused,
+	       (unsigned long long)st(XDX_DEFERRED), (unsigned long long)st(XDX_FAIL_NOMEM),
 	       (unsigned long long)st(XDX_SKIP_BUDGET), (unsigned long long)st(XDX_SKIP_ATOMIC),
 	       (unsigned long long)st(XDX_BAD_UNMAP), max_held >> 10);
 	teardown();
