@@ -94,6 +94,11 @@ irqsoff_run() {
 	echo nop > $IRQSOFF_TR/current_tracer
 	return $rc
 }
+# low_regions: the low class's sizes that have regions, " o<order>
+# <free>/<in use>" each, from debugfs's regions table
+low_regions() {
+	grep '^low' $XDX/regions | awk '$4 + $5 > 0 { printf " o%s %s/%s", $2, $4, $5 }'
+}
 # dev_limit <pci-dev> <bits>: test-only cap of the device's bus DMA limit (0 = none)
 dev_limit() { echo "$1 $2" > $XDX/dev_dma_limit; }
 pci_dev_by_id() { # vendor device

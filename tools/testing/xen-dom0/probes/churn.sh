@@ -41,7 +41,7 @@ run() { # label
 	echo "PROBE $1 mbps=$(fio_mbps "$(fio_field "$out" read bw)")$s"
 	echo "PROBE $1 exchanged:$(orders xen_dma_exchange_exchanged)"
 	echo "PROBE $1 given back:$(orders xen_dma_exchange_invalidate)"
-	echo "PROBE $1 regions: $(grep '^low' $XDX/regions | awk '$4 + $5 > 0 { printf "o%s %s/%s ", $2, $4, $5 }')"
+	echo "PROBE $1 regions:$(low_regions)"
 }
 go_cold
 run cold
