@@ -99,6 +99,24 @@ irqsoff_run() {
 low_regions() {
 	grep '^low' $XDX/regions | awk '$4 + $5 > 0 { printf " o%s %s/%s", $2, $4, $5 }'
 }
+# rounds3 <n> <run> <a> <b> <c>: "<run> warmup <x>" for each of the
+# three (its output dropped), then <n> rounds of "<run> round<i> <x>",
+# the order rotated by one from round to round (probes)
+rounds3() {
+	# names of its own: <run> may set any variable of the caller
+	local r3_n=$1 r3_run=$2 r3_i=1 r3_x r3_order
+	shift 2
+	for r3_x in "$@"; do "$r3_run" warmup "$r3_x" > /dev/null; done
+	while [ "$r3_i" -le "$r3_n" ]; do
+		case $((r3_i % 3)) in
+		1) r3_order="$1 $2 $3" ;;
+		2) r3_order="$2 $3 $1" ;;
+		*) r3_order="$3 $1 $2" ;;
+		esac
+		for r3_x in $r3_order; do "$r3_run" "round$r3_i" "$r3_x"; done
+		r3_i=$((r3_i + 1))
+	done
+}
 # dev_limit <pci-dev> <bits>: test-only cap of the device's bus DMA limit (0 = none)
 dev_limit() { echo "$1 $2" > $XDX/dev_dma_limit; }
 pci_dev_by_id() { # vendor device

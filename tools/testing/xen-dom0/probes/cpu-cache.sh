@@ -29,17 +29,7 @@ run() { # label config
 }
 echo "PROBE cpu_cache at boot $cache, enable at boot $b"
 dev_limit "$(nvme_pci)" 32
-for c in off nocache cache; do run warmup $c > /dev/null; done
-i=1
-while [ "$i" -le "$rounds" ]; do
-	case $((i % 3)) in
-	0) order="off nocache cache" ;;
-	1) order="nocache cache off" ;;
-	2) order="cache off nocache" ;;
-	esac
-	for c in $order; do run "round$i" $c; done
-	i=$((i + 1))
-done
+rounds3 "$rounds" run nocache cache off
 dev_limit "$(nvme_pci)" 0
 echo "$cache" > $C
 xdx_enable "$b"
