@@ -19,6 +19,7 @@
 #   xdx.rounds=N  rounds (default 6)
 . /bin/xdx-lib.sh
 SW=$SWIOTLB/io_tlb_used_hiwater
+S="exchanges_in_map regions_released region_splits region_merges skipped_budget skipped_no_free_region"
 b=$(cat $ENABLE)
 n=$(arg rounds); [ -n "$n" ] || n=6
 echo "PROBE enable at boot $b; fixed pool $(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 )) MiB;" \
@@ -37,7 +38,7 @@ run() { # label config
 		"mb_bounced=$(($(stat_get bytes_bounced) >> 20))" \
 		"mb_via_region=$(($(stat_get bytes_via_region) >> 20))" \
 		"pool_hiwater=$(cat $SW) pool_full=$(($(pool_full_msgs) - full))" \
-		"exchanges=$(stat_get exchanges)"
+		"exchanges=$(stat_get exchanges)$(for c in $S; do echo -n " $c=$(stat_get $c)"; done)"
 }
 rounds3 "$n" run off32 on32 off64
 dev_limit "$(nvme_pci)" 0
