@@ -34,7 +34,7 @@
 . /bin/xdx-lib.sh
 SW=$SWIOTLB/io_tlb_used_hiwater
 IDLE=/sys/module/xen_dma_exchange/parameters/idle_secs
-S="exchanges_in_map regions_released region_splits region_merges skipped_budget skipped_no_free_region"
+S="maps region_reuses region_reuses_on_cpu exchanges_in_map regions_released region_splits region_merges skipped_budget skipped_no_free_region"
 b=$(cat $ENABLE) idle=$(cat $IDLE)
 n=$(arg rounds); [ -n "$n" ] || n=6
 disk=$(arg disk); [ -n "$disk" ] || disk=nvme
