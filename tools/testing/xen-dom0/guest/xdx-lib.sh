@@ -117,6 +117,32 @@ rounds3() {
 		r3_i=$((r3_i + 1))
 	done
 }
+# offon_pairs <n> <run> [<arg>...]: <n> pairs of "<run> pair<i> N|Y
+# <arg>..." (the run-time switch off, on), which of the two runs first
+# alternating from pair to pair (probes)
+offon_pairs() {
+	local op_n=$1 op_run=$2 op_i=1 op_en
+	shift 2
+	while [ "$op_i" -le "$op_n" ]; do
+		for op_en in $([ $((op_i % 2)) = 0 ] && echo "Y N" || echo "N Y"); do
+			"$op_run" "pair$op_i" "$op_en" "$@"
+		done
+		op_i=$((op_i + 1))
+	done
+}
+# map_latency <dma_map_benchmark option>...: one run's average latencies,
+# "map=<us> sd=<us> unmap=<us> sd=<us>" (nothing if it failed)
+map_latency() {
+	dma_map_benchmark "$@" 2>&1 |
+		sed -n 's/^average \([a-z]*\) latency(us):\([0-9.]*\) standard deviation:\([0-9.]*\)$/\1=\2 sd=\3/p' |
+		tr '\n' ' ' | sed 's/ $//'
+}
+# idle_timer_off, idle_timer_restore: the idle timer off (idle_secs 0), so
+# that regions a probe's other runs leave unused are not given back and
+# rebuilt; the value before in $idle_saved
+IDLE_SECS=/sys/module/xen_dma_exchange/parameters/idle_secs
+idle_timer_off() { idle_saved=$(cat $IDLE_SECS); echo 0 > $IDLE_SECS; }
+idle_timer_restore() { echo "$idle_saved" > $IDLE_SECS; }
 # dev_limit <pci-dev> <bits>: test-only cap of the device's bus DMA limit (0 = none)
 dev_limit() { echo "$1 $2" > $XDX/dev_dma_limit; }
 pci_dev_by_id() { # vendor device

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # iperf3 through the 32-bit e1000, as the bench's rows, in one boot:
 # pairs of runs bounce-only (the run-time switch off) and with the
-# backend, the order alternating from pair to pair; Mbit/s and the
+# backend, the order alternating from pair to pair (tx's pairs, then
+# rx's); Mbit/s and the
 # backend's counters of each run.  The bench compares two boots; this
 # compares within one.  dom0 arguments (run-probe.sh --append):
 #   xdx.pairs=N   pairs per direction (default 8)
@@ -23,13 +24,6 @@ run() { # label enable tx|rx
 }
 # warm-up: both settings, both directions, once
 for en in N Y; do for d in tx rx; do run warmup $en $d > /dev/null; done; done
-i=1
-while [ "$i" -le "$pairs" ]; do
-	order="N Y"; [ $((i % 2)) = 0 ] && order="Y N"
-	for d in tx rx; do
-		for en in $order; do run "pair$i" $en $d; done
-	done
-	i=$((i + 1))
-done
+for d in tx rx; do offon_pairs "$pairs" run $d; done
 echo "PROBE regions: $(tr '\n' ' ' < $XDX/regions)"
 xdx_enable "$b"

@@ -9,9 +9,7 @@ i=1
 while [ $i -le 12 ]; do
 	for c in N Y; do
 		xdx_enable $c
-		o=$(dma_map_benchmark -t 1 -s 1 -b 32 -g 1 -d 0 2>&1 | grep average |
-			sed 's/ standard deviation:/ sd /' | tr '\n' ' ')
-		echo "PROBE pair $i enable=$c $o"
+		echo "PROBE pair $i enable=$c $(map_latency -t 1 -s 1 -b 32 -g 1 -d 0)"
 	done
 	i=$((i + 1))
 done

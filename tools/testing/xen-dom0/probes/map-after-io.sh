@@ -16,8 +16,7 @@ mrun() { # label opts
 	xdx_enable $en
 	stats_reset
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	o=$(dma_map_benchmark -t 1 -s 1 -b 32 -d 0 "$@" 2>&1 | grep average |
-		sed 's/ standard deviation:[0-9.]*//; s/average //; s/ latency(us)//' | tr '\n' ' ')
+	o=$(map_latency -t 1 -s 1 -b 32 -d 0 "$@")
 	echo "PROBE t=$t0 $l en=$en $o rel=$(stat_get regions_released) exch=$(stat_get exchanges)"
 }
 for rep in 1 2 3; do

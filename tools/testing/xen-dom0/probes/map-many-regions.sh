@@ -10,32 +10,22 @@
 # --append):
 #   xdx.pairs=N   pairs per state (default 5)
 . /bin/xdx-lib.sh
-IDLE=/sys/module/xen_dma_exchange/parameters/idle_secs
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
 pairs=$(arg pairs); [ -n "$pairs" ] || pairs=5
-b=$(cat $ENABLE) idle=$(cat $IDLE)
-echo 0 > $IDLE
+b=$(cat $ENABLE)
+idle_timer_off
 regions() { awk 'NR > 1 { n += $4 + $5 } END { print n + 0 }' $XDX/regions; }
-mrun() { # label enable
+mrun() { # pair enable state
 	xdx_enable "$2"
-	o=$(dma_map_benchmark -t 1 -s 1 -b 32 -d 0 -g 1 2>&1 | grep average |
-		sed 's/ standard deviation:[0-9.]*//; s/average //; s/ latency(us)//' | tr '\n' ' ')
-	echo "PROBE $1 enable=$2 $o regions=$(regions)"
-}
-pairs_of() { # label
-	local i=1 order
-	while [ "$i" -le "$pairs" ]; do
-		order="N Y"; [ $((i % 2)) = 0 ] && order="Y N"
-		for en in $order; do mrun "$1" $en; done
-		i=$((i + 1))
-	done
+	echo "PROBE $3 $1 enable=$2 $(map_latency -t 1 -s 1 -b 32 -d 0 -g 1) regions=$(regions)"
 }
 xdx_enable Y; go_cold; sleep 2
-pairs_of few
+offon_pairs "$pairs" mrun few
+xdx_enable Y
 dev_limit "$(nvme_pci)" 32
 $(fio_cmd /dev/nvme0n1 direct randread 1024 128 2 3) > /dev/null 2>&1
 dev_limit "$(nvme_pci)" 0
 echo "PROBE after the deep queue: $(tr '\n' ' ' < $XDX/regions)"
-pairs_of many
-echo "$idle" > $IDLE
+offon_pairs "$pairs" mrun many
+idle_timer_restore
 xdx_enable "$b"

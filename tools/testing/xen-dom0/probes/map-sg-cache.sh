@@ -16,9 +16,8 @@ i=1
 while [ $i -le 8 ]; do
 	for c in off 0 16 32; do
 		if [ $c = off ]; then xdx_enable N; else xdx_enable Y; echo $c > $C; fi
-		o=$(dma_map_benchmark -t 1 -s 1 -b 32 -g 1 -d 0 $sg 2>&1 | grep average |
-			sed 's/ standard deviation:/ sd /' | tr '\n' ' ')
-		echo "PROBE pair $i cache=$c $o"
+		# shellcheck disable=SC2086 # $sg: options or none
+		echo "PROBE pair $i cache=$c $(map_latency -t 1 -s 1 -b 32 -g 1 -d 0 $sg)"
 	done
 	i=$((i + 1))
 done

@@ -29,11 +29,6 @@ run() { # label enable
 dev_limit "$(nvme_pci)" 32
 # warm-up: each configuration once
 for en in N Y; do run warmup $en > /dev/null; done
-i=1
-while [ "$i" -le "$pairs" ]; do
-	order="N Y"; [ $((i % 2)) = 0 ] && order="Y N"
-	for en in $order; do run "pair$i" $en; done
-	i=$((i + 1))
-done
+offon_pairs "$pairs" run
 dev_limit "$(nvme_pci)" 0
 xdx_enable "$b"

@@ -27,12 +27,7 @@ dev_limit "$(nvme_pci)" 0
 while read -r kind rw kib qd; do
 	# warm-up: each setting once
 	for en in N Y; do run warmup $en "$kind" "$rw" "$kib" "$qd" > /dev/null; done
-	i=1
-	while [ "$i" -le "$pairs" ]; do
-		order="N Y"; [ $((i % 2)) = 0 ] && order="Y N"
-		for en in $order; do run "pair$i" $en "$kind" "$rw" "$kib" "$qd"; done
-		i=$((i + 1))
-	done
+	offon_pairs "$pairs" run "$kind" "$rw" "$kib" "$qd"
 done <<-EOT
 buffered write 4 1
 direct randread 1024 1

@@ -33,9 +33,8 @@
 #   xdx.disk=nvme|sym
 . /bin/xdx-lib.sh
 SW=$SWIOTLB/io_tlb_used_hiwater
-IDLE=/sys/module/xen_dma_exchange/parameters/idle_secs
 S="maps region_reuses region_reuses_on_cpu exchanges_in_map regions_released region_splits region_merges skipped_budget skipped_no_free_region"
-b=$(cat $ENABLE) idle=$(cat $IDLE)
+b=$(cat $ENABLE)
 n=$(arg rounds); [ -n "$n" ] || n=6
 disk=$(arg disk); [ -n "$disk" ] || disk=nvme
 case $disk in
@@ -46,9 +45,9 @@ sym) dev=$(disk_on_pci "$(sym_pci)") || { echo "PROBE no disk behind the lsi53c8
 esac
 q=/sys/block/${dev#/dev/}/queue/max_sectors_kb
 boot_kb=$(cat $q)
-echo 0 > $IDLE
+idle_timer_off
 echo "PROBE enable at boot $b; fixed pool $(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 )) MiB;" \
-	"$dev max_sectors_kb $boot_kb; iodepth $qd x $jobs; idle_secs $idle, 0 during the probe"
+	"$dev max_sectors_kb $boot_kb; iodepth $qd x $jobs; idle_secs $idle_saved, 0 during the probe"
 run() { # label config
 	case $2 in
 	off32) dev_limit "$(nvme_pci)" 32; xdx_enable N ;;
@@ -73,5 +72,5 @@ run() { # label config
 rounds3 "$n" run $configs
 [ $disk = nvme ] && dev_limit "$(nvme_pci)" 0
 echo "$boot_kb" > $q
-echo "$idle" > $IDLE
+idle_timer_restore
 xdx_enable "$b"
