@@ -57,12 +57,12 @@
 # deep queue, one fio row and one iperf3 row each, as in a dom0 whose
 # storage and NIC share the fixed pool.
 . /bin/xdx-lib.sh
-level=$(arg bench); [ -n "$level" ] || level=full
-reps=$(arg reps); secs=$(arg secs); [ -n "$secs" ] || secs=1
+level=$(arg_or bench full)
+reps=$(arg reps) secs=$(arg_or secs 1)
 pairs=$(arg pairs)
-wsecs=$(arg wsecs); [ -n "$wsecs" ] || wsecs=3
+wsecs=$(arg_or wsecs 3)
 rows=$(arg rows)
-match=$(arg match); [ -n "$match" ] || match='*'
+match=$(arg_or match '*')
 case $pairs in
 ''|[1-9]|[1-9][0-9]) ;;
 *) echo "bench: xdx.pairs=$pairs: give 1 to 99 off-on pairs"; exit 1 ;;

@@ -59,6 +59,12 @@ xdx_enable() { echo "$1" > $ENABLE; }
 # arg <name>: the value of xdx.<name>= on dom0's command line, up to the
 # first character outside [a-z0-9_*-]
 arg() { sed -n "s/.*xdx\.$1=\([a-z0-9_*-]*\).*/\1/p" /proc/cmdline; }
+# arg_or <name> <default>: arg <name>, or <default> if it is not given
+arg_or() {
+	local ao_v
+	ao_v=$(arg "$1")
+	printf '%s\n' "${ao_v:-$2}"
+}
 # go_cold: the state of a fresh boot: every free region given back (with
 # the backend there and on; the worker rebuilds the reserve), the page
 # cache written back and dropped
@@ -131,11 +137,13 @@ offon_pairs() {
 	done
 }
 # map_latency <dma_map_benchmark option>...: one run's average latencies,
-# "map=<us> sd=<us> unmap=<us> sd=<us>" (nothing if it failed)
+# "map=<us> sd=<us> unmap=<us> sd=<us>", or "map=fail" if it failed
 map_latency() {
-	dma_map_benchmark "$@" 2>&1 |
+	local ml_o
+	ml_o=$(dma_map_benchmark "$@" 2>&1 |
 		sed -n 's/^average \([a-z]*\) latency(us):\([0-9.]*\) standard deviation:\([0-9.]*\)$/\1=\2 sd=\3/p' |
-		tr '\n' ' ' | sed 's/ $//'
+		tr '\n' ' ')
+	echo "${ml_o:-map=fail}" | sed 's/ $//'
 }
 # idle_timer_off, idle_timer_restore: the idle timer off (idle_secs 0), so
 # that regions a probe's other runs leave unused are not given back and
@@ -143,6 +151,8 @@ map_latency() {
 IDLE_SECS=/sys/module/xen_dma_exchange/parameters/idle_secs
 idle_timer_off() { idle_saved=$(cat $IDLE_SECS); echo 0 > $IDLE_SECS; }
 idle_timer_restore() { echo "$idle_saved" > $IDLE_SECS; }
+# pool_mib: the fixed swiotlb pool's size in MiB (2-KiB slots)
+pool_mib() { echo $(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 )); }
 # dev_limit <pci-dev> <bits>: test-only cap of the device's bus DMA limit (0 = none)
 dev_limit() { echo "$1 $2" > $XDX/dev_dma_limit; }
 pci_dev_by_id() { # vendor device

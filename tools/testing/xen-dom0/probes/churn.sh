@@ -24,7 +24,7 @@ if [ "$(arg disk)" = sym ]; then
 else
 	dev=/dev/nvme0n1; dev_limit "$(nvme_pci)" 32
 fi
-rounds=$(arg rounds); [ -n "$rounds" ] || rounds=6
+rounds=$(arg_or rounds 6)
 S="maps region_maps region_splits region_merges exchanges exchanges_in_map regions_released skipped_budget skipped_no_free_region bounces"
 # orders <event>: the last run's events of that kind counted by order
 # (and why, for regions given back): " 12xorder=3 2xorder=5 why=budget"

@@ -11,8 +11,8 @@
 . /bin/xdx-lib.sh
 C=/sys/module/xen_dma_exchange/parameters/cpu_cache
 b=$(cat $ENABLE) cache=$(cat $C)
-rounds=$(arg rounds); [ -n "$rounds" ] || rounds=6
-qd=$(arg qd); [ -n "$qd" ] || qd=32
+rounds=$(arg_or rounds 6)
+qd=$(arg_or qd 32)
 run() { # label config
 	case $2 in
 	off) xdx_enable N ;;

@@ -13,8 +13,8 @@ net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
 b=$(cat $ENABLE)
 echo "PROBE enable at boot $b"
 S="maps region_maps bounces bytes_via_region bytes_bounced exchanges exchanges_in_map regions_released"
-pairs=$(arg pairs); [ -n "$pairs" ] || pairs=8
-secs=$(arg secs); [ -n "$secs" ] || secs=3
+pairs=$(arg_or pairs 8)
+secs=$(arg_or secs 3)
 run() { # label enable tx|rx
 	xdx_enable "$2"
 	stats_reset

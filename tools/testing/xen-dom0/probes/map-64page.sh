@@ -22,9 +22,9 @@
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
 T=/sys/kernel/tracing
 S="region_maps exchanges exchanges_in_map regions_released bounces"
-rounds=$(arg rounds); [ -n "$rounds" ] || rounds=10
+rounds=$(arg_or rounds 10)
 between=$(arg between)
-bits=$(arg bits); [ -n "$bits" ] || bits=32
+bits=$(arg_or bits 32)
 if [ "$between" = iperf ]; then
 	net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
 fi

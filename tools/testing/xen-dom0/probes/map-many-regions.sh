@@ -11,7 +11,7 @@
 #   xdx.pairs=N   pairs per state (default 5)
 . /bin/xdx-lib.sh
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
-pairs=$(arg pairs); [ -n "$pairs" ] || pairs=5
+pairs=$(arg_or pairs 5)
 b=$(cat $ENABLE)
 idle_timer_off
 regions() { awk 'NR > 1 { n += $4 + $5 } END { print n + 0 }' $XDX/regions; }

@@ -12,7 +12,7 @@
 . /bin/xdx-lib.sh
 q=/sys/block/nvme0n1/queue
 b=$(cat $ENABLE)
-pairs=$(arg pairs); [ -n "$pairs" ] || pairs=8
+pairs=$(arg_or pairs 8)
 echo "PROBE enable at boot $(cat $ENABLE); nvme0n1: max_sectors_kb $(cat $q/max_sectors_kb)," \
 	"max_hw_sectors_kb $(cat $q/max_hw_sectors_kb), max_segments $(cat $q/max_segments)," \
 	"max_segment_size $(cat $q/max_segment_size)"

@@ -10,7 +10,7 @@
 #   xdx.pairs=N   pairs per point (default 8)
 . /bin/xdx-lib.sh
 b=$(cat $ENABLE)
-pairs=$(arg pairs); [ -n "$pairs" ] || pairs=8
+pairs=$(arg_or pairs 8)
 echo "PROBE enable at boot $b; nvme0n1 max_sectors_kb $(cat /sys/block/nvme0n1/queue/max_sectors_kb)"
 run() { # label enable kind rw KiB iodepth
 	xdx_enable "$2"

@@ -35,8 +35,8 @@
 SW=$SWIOTLB/io_tlb_used_hiwater
 S="maps region_reuses region_reuses_on_cpu exchanges_in_map regions_released region_splits region_merges skipped_budget skipped_no_free_region"
 b=$(cat $ENABLE)
-n=$(arg rounds); [ -n "$n" ] || n=6
-disk=$(arg disk); [ -n "$disk" ] || disk=nvme
+n=$(arg_or rounds 6)
+disk=$(arg_or disk nvme)
 case $disk in
 nvme) dev=/dev/nvme0n1 qd=128 jobs=2 configs="off32 on32 off64" ;;
 sym) dev=$(disk_on_pci "$(sym_pci)") || { echo "PROBE no disk behind the lsi53c895a"; exit 1; }
@@ -46,7 +46,7 @@ esac
 q=/sys/block/${dev#/dev/}/queue/max_sectors_kb
 boot_kb=$(cat $q)
 idle_timer_off
-echo "PROBE enable at boot $b; fixed pool $(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 )) MiB;" \
+echo "PROBE enable at boot $b; fixed pool $(pool_mib) MiB;" \
 	"$dev max_sectors_kb $boot_kb; iodepth $qd x $jobs; idle_secs $idle_saved, 0 during the probe"
 run() { # label config
 	case $2 in
