@@ -328,7 +328,7 @@ if [ -n "$frag" ] && [ "$frag" -gt 0 ] && [ $platform = xen ]; then
 	fragment_p2m "$frag" || { echo "bench: the balloon did not come back up"; exit 1; }
 	echo "# P2M fragmented by $frag balloon cycles of 256 MiB"; LAYOUT=frag-
 fi
-[ "$level" = pool ] && LAYOUT="${LAYOUT}pool$(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 ))M-"
+[ "$level" = pool ] && LAYOUT="${LAYOUT}pool$(pool_mib)M-"
 csv "platform,config,test,mode,bits,granule,nents,dir,threads,rep,map_us,map_sd,unmap_us,unmap_sd,iterations,maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,bytes_via_region,mbps,iops,p50_us,p99_us,late_exchanges,late_map_exchanges"
 rep=1
 while [ $rep -le "$reps" ]; do

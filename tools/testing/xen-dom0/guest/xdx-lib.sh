@@ -123,12 +123,14 @@ rounds3() {
 		r3_i=$((r3_i + 1))
 	done
 }
-# offon_pairs <n> <run> [<arg>...]: <n> pairs of "<run> pair<i> N|Y
-# <arg>..." (the run-time switch off, on), which of the two runs first
+# offon_pairs <n> <run> [<arg>...]: "<run> warmup N|Y <arg>..." once for
+# each setting of the run-time switch (off, on; its output dropped), then
+# <n> pairs of "<run> pair<i> N|Y <arg>...", which of the two runs first
 # alternating from pair to pair (probes)
 offon_pairs() {
 	local op_n=$1 op_run=$2 op_i=1 op_en
 	shift 2
+	for op_en in N Y; do "$op_run" warmup "$op_en" "$@" > /dev/null; done
 	while [ "$op_i" -le "$op_n" ]; do
 		for op_en in $([ $((op_i % 2)) = 0 ] && echo "Y N" || echo "N Y"); do
 			"$op_run" "pair$op_i" "$op_en" "$@"
@@ -153,6 +155,20 @@ idle_timer_off() { idle_saved=$(cat $IDLE_SECS); echo 0 > $IDLE_SECS; }
 idle_timer_restore() { echo "$idle_saved" > $IDLE_SECS; }
 # pool_mib: the fixed swiotlb pool's size in MiB (2-KiB slots)
 pool_mib() { echo $(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 )); }
+# counters_reset: the backend's counters and the fixed pool's high-water
+# to 0, before a run (probes)
+counters_reset() { stats_reset; echo 0 > $SWIOTLB/io_tlb_used_hiwater; }
+pool_hiwater() { cat $SWIOTLB/io_tlb_used_hiwater; }
+# paths_moved <mb|kb> [<copy of the stats file>]: what went through the
+# fixed pool and through regions, "<u>_bounced=N <u>_via_region=N"
+paths_moved() {
+	local pm_s=20
+	[ "$1" = kb ] && pm_s=10
+	echo "$1_bounced=$(($(stat_get bytes_bounced "$2") >> pm_s))" \
+		"$1_via_region=$(($(stat_get bytes_via_region "$2") >> pm_s))"
+}
+# regions_table: debugfs's regions table on one line (probes)
+regions_table() { tr '\n' ' ' < $XDX/regions; }
 # dev_limit <pci-dev> <bits>: test-only cap of the device's bus DMA limit (0 = none)
 dev_limit() { echo "$1 $2" > $XDX/dev_dma_limit; }
 pci_dev_by_id() { # vendor device

@@ -22,8 +22,6 @@ run() { # label enable tx|rx
 	s=""; for n in $S; do s="$s $n=$(stat_get $n)"; done
 	echo "PROBE $1 enable=$2 $3 mbit=${m:-fail}$s"
 }
-# warm-up: both settings, both directions, once
-for en in N Y; do for d in tx rx; do run warmup $en $d > /dev/null; done; done
 for d in tx rx; do offon_pairs "$pairs" run $d; done
-echo "PROBE regions: $(tr '\n' ' ' < $XDX/regions)"
+echo "PROBE regions: $(regions_table)"
 xdx_enable "$b"

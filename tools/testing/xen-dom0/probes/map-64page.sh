@@ -55,10 +55,10 @@ while [ $i -le "$rounds" ]; do
 		for d in tx rx; do
 			$(iperf_cmd e1000 $d 3) > /dev/null 2>&1 || echo "PROBE iperf3 $d failed"
 		done
-		echo "PROBE after iperf: $(tr '\n' ' ' < $XDX/regions)"
+		echo "PROBE after iperf: $(regions_table)"
 	elif [ $((i % 2)) = 1 ] && [ "$between" = fio ]; then
 		nvme32_reads_cold_warm
-		echo "PROBE after fio: $(tr '\n' ' ' < $XDX/regions)"
+		echo "PROBE after fio: $(regions_table)"
 	fi
 	i=$((i + 1))
 done

@@ -23,12 +23,12 @@ for rep in 1 2 3; do
 	if [ $rep -gt 1 ]; then
 		xdx_enable Y
 		nvme32_reads_cold_warm
-		echo "PROBE after fio: $(tr '\n' ' ' < $XDX/regions)"
+		echo "PROBE after fio: $(regions_table)"
 		for st in cold warm; do
 			[ $st = cold ] && go_cold
 			for d in tx rx; do $(iperf_cmd e1000 $d 3) > /dev/null 2>&1; done
 		done
-		echo "PROBE after iperf: $(tr '\n' ' ' < $XDX/regions)"
+		echo "PROBE after iperf: $(regions_table)"
 	fi
 	for p in 1 2 3; do for en in N Y; do mrun g1 -g 1; done; done
 	for p in 1 2 3; do for en in N Y; do mrun g64 -g 64; done; done

@@ -25,7 +25,7 @@ xdx_enable Y
 dev_limit "$(nvme_pci)" 32
 $(fio_cmd /dev/nvme0n1 direct randread 1024 128 2 3) > /dev/null 2>&1
 dev_limit "$(nvme_pci)" 0
-echo "PROBE after the deep queue: $(tr '\n' ' ' < $XDX/regions)"
+echo "PROBE after the deep queue: $(regions_table)"
 offon_pairs "$pairs" mrun many
 idle_timer_restore
 xdx_enable "$b"

@@ -27,8 +27,6 @@ run() { # label enable
 		"in_map=$(stat_get exchanges_in_map)"
 }
 dev_limit "$(nvme_pci)" 32
-# warm-up: each configuration once
-for en in N Y; do run warmup $en > /dev/null; done
 offon_pairs "$pairs" run
 dev_limit "$(nvme_pci)" 0
 xdx_enable "$b"

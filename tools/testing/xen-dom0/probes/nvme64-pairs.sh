@@ -19,14 +19,11 @@ run() { # label enable kind rw KiB iodepth
 	case $4 in *read) io=read ;; *) io=write ;; esac
 	[ "$(fio_field "$out" $io err)" = 0 ] || echo "PROBE $1 $3-$4-$5-$6: fio failed"
 	echo "PROBE $1 $3-$4-$5-$6 enable=$2 mbps=$(fio_mbps "$(fio_field "$out" $io bw)")" \
-		"kb_bounced=$(($(stat_get bytes_bounced) >> 10))" \
-		"kb_via_region=$(($(stat_get bytes_via_region) >> 10))" \
+		"$(paths_moved kb)" \
 		"exchanges=$(stat_get exchanges)"
 }
 dev_limit "$(nvme_pci)" 0
 while read -r kind rw kib qd; do
-	# warm-up: each setting once
-	for en in N Y; do run warmup $en "$kind" "$rw" "$kib" "$qd" > /dev/null; done
 	offon_pairs "$pairs" run "$kind" "$rw" "$kib" "$qd"
 done <<-EOT
 buffered write 4 1

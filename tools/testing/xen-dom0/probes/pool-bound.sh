@@ -32,7 +32,6 @@
 #   xdx.rounds=N  rounds (default 6)
 #   xdx.disk=nvme|sym
 . /bin/xdx-lib.sh
-SW=$SWIOTLB/io_tlb_used_hiwater
 S="maps region_reuses region_reuses_on_cpu exchanges_in_map regions_released region_splits region_merges skipped_budget skipped_no_free_region"
 b=$(cat $ENABLE)
 n=$(arg_or rounds 6)
@@ -57,15 +56,14 @@ run() { # label config
 	on256) echo 256 > $q; xdx_enable Y ;;
 	on) echo "$boot_kb" > $q; xdx_enable Y ;;
 	esac
-	stats_reset; echo 0 > $SW
+	counters_reset
 	full=$(pool_full_msgs)
 	out=$($(fio_cmd "$dev" direct randread 1024 $qd $jobs 3) 2>&1 | grep '^3;')
 	[ "$(fio_field "$out" read err)" = 0 ] || echo "PROBE $1 $2: fio failed"
 	echo "PROBE $1 $2 mbps=$(fio_mbps "$(fio_field "$out" read bw)")" \
 		"max_sectors_kb=$(cat $q)" \
-		"mb_bounced=$(($(stat_get bytes_bounced) >> 20))" \
-		"mb_via_region=$(($(stat_get bytes_via_region) >> 20))" \
-		"pool_hiwater=$(cat $SW) pool_full_printed=$(($(pool_full_msgs) - full))" \
+		"$(paths_moved mb)" \
+		"pool_hiwater=$(pool_hiwater) pool_full_printed=$(($(pool_full_msgs) - full))" \
 		"exchanges=$(stat_get exchanges)$(for c in $S; do echo -n " $c=$(stat_get $c)"; done)"
 }
 # shellcheck disable=SC2086 # three names

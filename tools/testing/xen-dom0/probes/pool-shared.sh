@@ -26,7 +26,6 @@
 #   xdx.qd=N      the deep queue's iodepth per job (default 128)
 . /bin/xdx-lib.sh
 net32_up || { echo "PROBE no 32-bit NIC network"; exit 1; }
-SW=$SWIOTLB/io_tlb_used_hiwater
 S="region_maps region_reuses_on_cpu region_reuses_from_other_cpu region_splits region_merges skipped_budget skipped_no_free_region"
 nic=$(nic_if e1000)
 b=$(cat $ENABLE)
@@ -42,7 +41,7 @@ drops() {
 }
 run() { # pair enable alone|capped|free
 	xdx_enable "$2"
-	stats_reset; echo 0 > $SW
+	counters_reset
 	full=$(pool_full_msgs) d0=$(drops)
 	r=""; [ "$3" = capped ] && r="--rate=${rate}m"
 	out="" pid=""
@@ -61,15 +60,12 @@ run() { # pair enable alone|capped|free
 	sleep 2
 	echo "PROBE $3 $1 enable=$2 e1000_rx_mbit=${m:-fail} rx_drops=$(($(drops) - d0))" \
 		"nvme_mbps=$([ -z "$pid" ] && echo - || fio_mbps "$(fio_field "$out" read bw)")" \
-		"mb_bounced=$(($(stat_get bytes_bounced) >> 20))" \
-		"mb_via_region=$(($(stat_get bytes_via_region) >> 20))" \
-		"pool_hiwater=$(cat $SW) pool_full_printed=$(($(pool_full_msgs) - full))" \
+		"$(paths_moved mb)" \
+		"pool_hiwater=$(pool_hiwater) pool_full_printed=$(($(pool_full_msgs) - full))" \
 		"exchanges=$(stat_get exchanges)$(for c in $S; do echo -n " $c=$(stat_get $c)"; done)"
 }
 idle_timer_off
 dev_limit "$(nvme_pci)" 32
-# warm-up: each setting once
-for en in N Y; do run warmup $en free > /dev/null; done
 for kind in alone capped free; do offon_pairs "$pairs" run $kind; done
 dev_limit "$(nvme_pci)" 0
 idle_timer_restore

@@ -22,7 +22,6 @@
 #   xdx.pairs=N   pairs of slices (default 8)
 #   xdx.secs=N    seconds per slice (default 3)
 . /bin/xdx-lib.sh
-SW=$SWIOTLB/io_tlb_used_hiwater
 STAT=/sys/block/nvme0n1/stat
 sectors_read() { awk '{ print $3 }' $STAT; }
 st() { stat_get "$1" /tmp/sb.stats; }
@@ -41,20 +40,19 @@ slice() { # pair enable
 	while [ "$(sectors_read)" -lt "$s0" ] && kill -0 $pid 2>/dev/null; do
 		sleep 0.2
 	done
-	stats_reset; echo 0 > $SW
+	counters_reset
 	s0=$(sectors_read) t0=$(cut -d' ' -f1 /proc/uptime)
 	sleep "$secs"
 	s1=$(sectors_read) t1=$(cut -d' ' -f1 /proc/uptime)
 	# one copy of the counters: the I/O goes on while they are read
-	cp $XDX/stats /tmp/sb.stats; h=$(cat $SW)
+	cp $XDX/stats /tmp/sb.stats; h=$(pool_hiwater)
 	made=$(( $(st bounces) + $(st region_maps) ))
 	kib=$(( ($(st bytes_bounced) + $(st bytes_via_region)) >> 10 ))
 	kill -0 $pid 2>/dev/null || { echo "PROBE $1 enable=$2 mbps=fail: fio ended"; return; }
 	echo "PROBE $1 enable=$2" \
 		"mbps=$(awk "BEGIN { printf \"%.1f\", ($s1 - $s0) * 512 / ($t1 - $t0) / 1e6 }")" \
 		"kib_per_mapping=$((kib / (made + 1))) made=$made" \
-		"mb_bounced=$(($(st bytes_bounced) >> 20))" \
-		"mb_via_region=$(($(st bytes_via_region) >> 20))" \
+		"$(paths_moved mb /tmp/sb.stats)" \
 		"pool_hiwater=$h attempts_refused=$(($(st maps) - made))" \
 		"exchanges=$(st exchanges)"
 }
@@ -63,8 +61,6 @@ dev_limit "$(nvme_pci)" 32
 # shellcheck disable=SC2046,SC2091 # the fio command, run
 $(fio_cmd /dev/nvme0n1 direct randread 1024 "$qd" "$jobs" 3600) > /tmp/sb.fio 2>&1 &
 pid=$!
-# warm-up: each setting once
-for en in N Y; do slice warmup $en > /dev/null; done
 offon_pairs "$pairs" slice
 kill $pid 2>/dev/null
 wait $pid
