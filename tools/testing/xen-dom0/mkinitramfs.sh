@@ -24,13 +24,7 @@ for tool in xdx-iocheck xdx-grant xdx-netcheck; do
 done
 rm -rf "$work/inc"
 # the field's tools, Debian's binaries with the shared libraries they load
-for tool in fio iperf3; do
-	bin=$(command -v "$tool") || { echo "initramfs: $tool not installed" >&2; exit 1; }
-	for f in "$bin" $(ldd "$bin" | grep -oE '/[^ ]+'); do
-		mkdir -p "$work$(dirname "$f")"
-		cp -L "$f" "$work$f"
-	done
-done
+"$here/copy-tools.sh" "$work" fio iperf3
 cp "$here/guest/init" "$work/init"
 cp "$here"/guest/*.sh "$work/bin/"
 chmod +x "$work/init" "$work"/bin/*.sh

@@ -2,17 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run-probe.sh <probe> [--kernel <bzImage>] [--append "<dom0 args>"]
-#	[--xen-append "<Xen args>"] [--smp N]:
+#	[--xen-append "<Xen args>"] [--smp N] [--with "<tool>..."]:
 # one boot of dom0 under Xen running probes/<probe>.sh in place of make
 # run's guest script, for the one-off measurements the README quotes; it
 # prints the probe's "PROBE" lines.  Needs the images make check builds
 # (make kernel initramfs, and the Xen image); the irqsoff probe needs the
 # debug kernel (make debug-kernel, then --kernel build/obj-debug/...).
+# --with adds this host's binaries of the tools named (with the shared
+# libraries they load) to the probe's initramfs, e.g. --with perf.
 # Not part of make check.  Output: build/probe/<probe>.log (the console).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 proj=$(cd "$here/../../../.." && pwd)
-probe=${1:?usage: run-probe.sh <probe> [--kernel <bzImage>] [--append "<args>"] [--xen-append "<args>"] [--smp N]}
+probe=${1:?usage: run-probe.sh <probe> [--kernel <bzImage>] [--append "<args>"] [--xen-append "<args>"] [--smp N] [--with "<tools>"]}
 shift
 if [ "$probe" = run-probe ] || [ ! -f "$here/$probe.sh" ]; then
 	echo -n "run-probe: no probe $probe; there are:" >&2
@@ -21,13 +23,14 @@ if [ "$probe" = run-probe ] || [ ! -f "$here/$probe.sh" ]; then
 	done
 	echo >&2; exit 2
 fi
-kernel=$proj/build/obj-dom0/arch/x86/boot/bzImage append="" xappend="" smp=2
+kernel=$proj/build/obj-dom0/arch/x86/boot/bzImage append="" xappend="" smp=2 with=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--xen-append) xappend=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
+	--with) with=$2; shift 2 ;;
 	*) echo "run-probe: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -38,6 +41,8 @@ done
 rm -rf "$root"; mkdir -p "$root"
 (cd "$root" && zcat "$proj/build/initramfs.cpio.gz" | cpio -id --quiet)
 install -m 755 "$here/$probe.sh" "$root/bin/xdx-demo.sh"
+# shellcheck disable=SC2086 # a list of tools
+[ -z "$with" ] || "$here/../copy-tools.sh" "$root" $with || exit 2
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/$probe.cpio.gz"
 rm -rf "$root"
 RESULTS=$out/results "$proj/tools/testing/xen-dom0/run-xen.sh" --xen "$proj/build/xen-4.17.gz.elf" \
