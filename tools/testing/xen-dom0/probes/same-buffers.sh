@@ -10,8 +10,8 @@
 # start a new process); here every slice maps the same buffers.  Per
 # slice: the disk's MB/s (its sectors read, from
 # /sys/block/nvme0n1/stat, over the slice's time), the CPUs' busy share
-# and their busy milliseconds per MB read (from /proc/stat: the cost of
-# every path, interrupts included), KiB per mapping made
+# and their busy milliseconds per MB read (from /proc/stat, where time
+# in a hypercall counts as busy too), KiB per mapping made
 # (a mapping the full pool refused is not one), what went through the
 # fixed pool and through regions, the pool's high-water, the mappings
 # the pool refused (map attempts the backend saw, less those made: a
