@@ -32,7 +32,7 @@ out=$(fio --name=q --filename=/dev/nvme0n1 --ioengine=libaio --direct=1 --rw=ran
 dev_limit "$(nvme_pci)" 0
 row "fio NVMe 32-bit randwrite 1M qd128 x2" "$(fio_mbps "$(fio_field "$out" write bw)")" "MB/s"
 row "  'swiotlb buffer is full' (printed and rate-limited)" "$(( $(pool_full_msgs) - msgs ))" ""
-row "  fixed-pool high-water" "$(cat $SWIOTLB/io_tlb_used_hiwater) of $(cat $SWIOTLB/io_tlb_nslabs)" "slots"
+row "  fixed-pool high-water" "$(pool_hiwater) of $(cat $SWIOTLB/io_tlb_nslabs)" "slots"
 # one 2 MiB mapping of any memory, 32-bit
 if dma_map_benchmark -t 1 -s 1 -b 32 -g 512 -d 0 > /tmp/m2 2>&1; then
 	row "one 2 MiB mapping, 32-bit" "succeeds" ""

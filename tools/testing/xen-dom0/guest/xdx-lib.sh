@@ -158,7 +158,14 @@ pool_mib() { echo $(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 )); }
 # counters_reset: the backend's counters and the fixed pool's high-water
 # to 0, before a run (probes)
 counters_reset() { stats_reset; echo 0 > $SWIOTLB/io_tlb_used_hiwater; }
+# pool_hiwater: the fixed pool's high-water mark in slots since its reset
 pool_hiwater() { cat $SWIOTLB/io_tlb_used_hiwater; }
+# stat_fields "<names>" [<copy of the stats file>]: " <name>=<value>" for
+# each counter named, on one line
+stat_fields() {
+	local sf_n
+	for sf_n in $1; do echo -n " $sf_n=$(stat_get "$sf_n" "$2")"; done
+}
 # paths_moved <mb|kb> [<copy of the stats file>]: what went through the
 # fixed pool and through regions, "<u>_bounced=N <u>_via_region=N"
 paths_moved() {

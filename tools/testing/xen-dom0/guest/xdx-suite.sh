@@ -64,8 +64,8 @@ nvme_mask32_bounce() {
 	stats_reset
 	echo 0 > $SWIOTLB/io_tlb_used_hiwater || { echo "cannot reset the pool's high-water"; return 1; }
 	iocheck_all 21; rc=$?
-	echo "swiotlb hiwater: $(cat $SWIOTLB/io_tlb_used_hiwater)"
-	hw=$(cat $SWIOTLB/io_tlb_used_hiwater)
+	hw=$(pool_hiwater)
+	echo "swiotlb hiwater: $hw"
 	stats_reset
 	buffered_reads 22 || rc=1
 	echo "buffered reads, bounce-only:"; cat $XDX/stats
@@ -659,7 +659,7 @@ deep_queue_run() {
 	echo 0 > $SWIOTLB/io_tlb_used_hiwater || { echo "cannot reset the pool's high-water"; return 1; }
 	fio_verify "$1" "$2" --rw=randwrite --bs=1M --iodepth=128 --numjobs=2 \
 		--size=24M --offset_increment=32M; frc=$?
-	hw=$(cat $SWIOTLB/io_tlb_used_hiwater)
+	hw=$(pool_hiwater)
 	via=$(stat_get bytes_via_region); bounced=$(stat_get bytes_bounced)
 	echo "$2, $3: backend $(cat $ENABLE) at boot $BOOT_ENABLE," \
 		"pool $4 slots, high-water $hw, $(( $(pool_full_msgs) - $5 )) 'swiotlb buffer is full' since the cold run began;" \

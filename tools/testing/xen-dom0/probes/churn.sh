@@ -7,9 +7,10 @@
 # back (with why; halves given back together count once, as one extent of
 # the next order), and the free and in-use low regions after it.  Needs, on
 # dom0's command line (run-probe.sh --append):
-#   trace_event=xen_dma_exchange:xen_dma_exchange_exchanged,xen_dma_exchange:xen_dma_exchange_invalidate
-# (enabled at boot: switching an event at run time patches kernel text,
-# which TCG does not always survive).
+#   trace_event=xen_dma_exchange:*
+# (all of its events, as run-xen.sh takes no commas in --append; enabled
+# at boot: switching an event at run time patches kernel text, which TCG
+# does not always survive).
 #   xdx.rounds=N   warm runs (default 6)
 #   xdx.disk=sym   the disk behind the 32-bit lsi53c895a instead of NVMe
 #                  under a 32-bit limit
@@ -37,7 +38,7 @@ run() { # label
 	stats_reset
 	echo > $T/trace
 	out=$($(fio_cmd "$dev" direct randread 1024 32 1 3) 2>&1 | grep '^3;')
-	s=""; for n in $S; do s="$s $n=$(stat_get $n)"; done
+	s=$(stat_fields "$S")
 	echo "PROBE $1 mbps=$(fio_mbps "$(fio_field "$out" read bw)")$s"
 	echo "PROBE $1 exchanged:$(orders xen_dma_exchange_exchanged)"
 	echo "PROBE $1 given back:$(orders xen_dma_exchange_invalidate)"

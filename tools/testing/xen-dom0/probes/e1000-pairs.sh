@@ -19,7 +19,7 @@ run() { # label enable tx|rx
 	xdx_enable "$2"
 	stats_reset
 	m=$($(iperf_cmd e1000 "$3" "$secs") 2>&1 | iperf3_mbit)
-	s=""; for n in $S; do s="$s $n=$(stat_get $n)"; done
+	s=$(stat_fields "$S")
 	echo "PROBE $1 enable=$2 $3 mbit=${m:-fail}$s"
 }
 for d in tx rx; do offon_pairs "$pairs" run $d; done

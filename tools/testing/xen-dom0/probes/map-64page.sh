@@ -47,7 +47,7 @@ while [ $i -le "$rounds" ]; do
 		[ $trace = 1 ] && echo > $T/trace && [ $en = Y ] && echo 1 > $T/tracing_on
 		o=$(map_latency -t 1 -s 1 -b "$bits" -g 64 -d 0)
 		h=""; [ $trace = 1 ] && echo 0 > $T/tracing_on && [ $en = Y ] && h=" hits$(hits)"
-		s=""; for n in $S; do s="$s $n=$(stat_get $n)"; done
+		s=$(stat_fields "$S")
 		echo "PROBE round $i enable=$en $o$s regions: $(grep " 6 256 " $XDX/regions | tr '\n' ' ')$h"
 	done
 	if [ $((i % 2)) = 1 ] && [ "$between" = iperf ]; then

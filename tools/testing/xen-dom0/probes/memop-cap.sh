@@ -11,7 +11,7 @@
 # fio run of 1 MiB O_DIRECT writes on that disk.
 . /bin/xdx-lib.sh
 S="exchange_failed_hypervisor exchanges_deferred exchanges regions_released"
-counters() { for n in $S; do echo -n " $n=$(stat_get $n)"; done; }
+counters() { stat_fields "$S"; }
 echo "PROBE since boot:$(counters) low regions (free/in use):$(low_regions)"
 dev=$(disk_on_pci "$(sym_pci)") || { echo "PROBE no disk behind the lsi53c895a"; exit 1; }
 echo "PROBE $dev max_sectors_kb=$(cat /sys/block/${dev#/dev/}/queue/max_sectors_kb)"

@@ -64,7 +64,7 @@ run() { # label config
 		"max_sectors_kb=$(cat $q)" \
 		"$(paths_moved mb)" \
 		"pool_hiwater=$(pool_hiwater) pool_full_printed=$(($(pool_full_msgs) - full))" \
-		"exchanges=$(stat_get exchanges)$(for c in $S; do echo -n " $c=$(stat_get $c)"; done)"
+		"exchanges=$(stat_get exchanges)$(stat_fields "$S")"
 }
 # shellcheck disable=SC2086 # three names
 rounds3 "$n" run $configs

@@ -62,7 +62,7 @@ run() { # pair enable alone|capped|free
 		"nvme_mbps=$([ -z "$pid" ] && echo - || fio_mbps "$(fio_field "$out" read bw)")" \
 		"$(paths_moved mb)" \
 		"pool_hiwater=$(pool_hiwater) pool_full_printed=$(($(pool_full_msgs) - full))" \
-		"exchanges=$(stat_get exchanges)$(for c in $S; do echo -n " $c=$(stat_get $c)"; done)"
+		"exchanges=$(stat_get exchanges)$(stat_fields "$S")"
 }
 idle_timer_off
 dev_limit "$(nvme_pci)" 32
