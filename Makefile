@@ -36,7 +36,7 @@ DEB_PACKAGES := linux-source-6.12=$(DEB_LINUX_VERSION) xen-hypervisor-4.17-amd64
 	bc cpio xz-utils kmod python3 dwarves rsync gcc make perl gcc-aarch64-linux-gnu gnuplot-nox fio iperf3
 
 .PHONY: all deps source apply config kernel initramfs run check host-test xen shell series refresh-patches \
-	guest-test static-check bench series-check config-check check-full debug-kernel debug-test clean distclean help
+	guest-test static-check bench series-check config-check check-full debug-kernel debug-test profile-kernel clean distclean help
 all: kernel
 
 help:
@@ -216,6 +216,16 @@ debug-test: debug-kernel initramfs $(XEN)
 		--kernel $(DKOBJ)/arch/x86/boot/bzImage --initrd $(INITRD) \
 		--log $(OUT)/logs/debug-check.log --mode check --timeout $$((3600 + 2 * $(SOAK))) \
 		--append "xdx.soak=$(SOAK) $(GUEST_ARGS)" --kunit-py $(KTREE)/tools/testing/kunit/kunit.py
+
+# A kernel with ftrace's function profiler, in its own build directory,
+# for probes that time functions (run-probe.sh same-buffers --kernel
+# build/obj-prof/arch/x86/boot/bzImage --append xdx.prof=1)
+PKOBJ    := $(OUT)/obj-prof
+PKMAKE   := $(MAKE) -C $(KTREE) O=$(PKOBJ) -j$(JOBS)
+profile-kernel: apply
+	@$(TESTBED)/phase.sh profile-config $(TESTBED)/mkconfig.sh $(KTREE) $(PKOBJ) "$(PKMAKE)" \
+		$(FRAGS) $(TESTBED)/profile.config
+	$(TESTBED)/phase.sh profile-kernel $(PKMAKE) bzImage
 
 # Everything: make check, the debug kernel's guest suite, whole-kernel
 # XEN=n and arm64 builds (several hours on 2 cores)

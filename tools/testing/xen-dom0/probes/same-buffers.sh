@@ -16,8 +16,9 @@
 # fixed pool and through regions, the pool's high-water, the mappings
 # the pool refused (map attempts the backend saw, less those made: a
 # request the full pool refuses is tried again; the counters are summed
-# CPU by CPU while the I/O goes on, so it is approximate) and the
-# backend's exchanges.  run-probe.sh --append swiotlb=<slots> sets
+# CPU by CPU while the I/O goes on, so it is approximate), the
+# backend's exchanges, and where its regions came from (a CPU's own
+# magazine, another CPU's, a split, a merge).  run-probe.sh --append swiotlb=<slots> sets
 # the pool.  dom0 arguments (run-probe.sh --append):
 #   xdx.qd=N      iodepth (default 128)
 #   xdx.jobs=N    fio jobs (default 2)
@@ -31,7 +32,19 @@
 #   xdx.perf=1    each slice under perf record (cpu-clock, all CPUs,
 #                 call graphs; needs run-probe.sh --with perf): per
 #                 slice, the shares of samples by task, and by symbol
-#                 with what it calls (children) and alone (self)
+#                 with what it calls (children) and alone (self);
+#                 the warm-up slices are not recorded
+#   xdx.prof=1    each slice under ftrace's function profiler (needs
+#                 its kernel: make profile-kernel, then run-probe.sh
+#                 --kernel build/obj-prof/arch/x86/boot/bzImage): for
+#                 each function of $PROF_FUNCS this
+#                 kernel can trace, over all CPUs, its calls per MB
+#                 read, its time with what it calls (graph time) per call
+#                 and per MB read; the profiler runs from before fio
+#                 starts to after it ends (turning it on or off patches
+#                 the functions, which under I/O in this PV domain hit an
+#                 unhandled int3), and a slice's figures are the
+#                 difference of its totals over the slice
 . /bin/xdx-lib.sh
 STAT=/sys/block/nvme0n1/stat
 sectors_read() { awk '{ print $3 }' $STAT; }
@@ -61,15 +74,38 @@ jobs=$(arg_or jobs 2)
 pairs=$(arg_or pairs 8)
 secs=$(arg_or secs 3)
 perf=$(arg_or perf 0)
+prof=$(arg_or prof 0)
+ppid=
 if [ "$perf" = 1 ]; then
 	command -v perf > /dev/null || { echo "PROBE xdx.perf=1: no perf (run-probe.sh --with perf)"; exit 1; }
 	echo 0 > /proc/sys/kernel/kptr_restrict
 	echo -1 > /proc/sys/kernel/perf_event_paranoid
 fi
+# the submission, the mapping and unmapping paths, the completion
+PROF_FUNCS="nvme_queue_rq xen_swiotlb_map_sg xen_swiotlb_map_page
+	xen_dma_exchange_map xdx_region_get swiotlb_tbl_map_single
+	nvme_irq blk_mq_end_request_batch nvme_unmap_data xen_swiotlb_unmap_sg
+	xen_swiotlb_unmap_page __xen_dma_exchange_unmap xdx_region_claim
+	xdx_region_put __swiotlb_tbl_unmap_single"
+TR=/sys/kernel/tracing
+if [ "$prof" = 1 ]; then
+	[ -d $TR/events ] || mount -t tracefs tracefs $TR
+	[ -f $TR/function_profile_enabled ] ||
+		{ echo "PROBE xdx.prof=1: this kernel has no function profiler"; exit 1; }
+	for f in $PROF_FUNCS; do
+		grep -qx "$f" $TR/available_filter_functions &&
+			echo "$f" >> $TR/set_ftrace_filter
+	done
+	echo "PROBE profiled functions: $(tr '\n' ' ' < $TR/set_ftrace_filter)"
+	# time scheduled out is not the function's (function_graph's option)
+	echo 0 > $TR/options/sleep-time ||
+		{ echo "PROBE xdx.prof=1: cannot leave out time asleep"; exit 1; }
+	echo 1 > $TR/function_profile_enabled
+fi
 idle_timer_off
 echo "PROBE enable at boot $b; fixed pool $(pool_mib) MiB;" \
 	"iodepth $qd x $jobs; $pairs $([ -n "$cache" ] && echo "rounds (off, on, cpu_cache $cache)" || echo pairs)" \
-	"of ${secs}-s slices; perf $perf"
+	"of ${secs}-s slices; perf $perf; function profiler $prof"
 # profile <label> <enable>: where the last slice's samples went
 profile() {
 	local f=/tmp/perf.$1.$2
@@ -82,6 +118,26 @@ profile() {
 		awk '$1 + 0 >= 4 || ($1 + 0 >= 0.2 && $4 ~ /xdx_|xen_dma_exchange|swiotlb|memcpy|nvme_|rcu|queue_work|spin_lock|unmap|dma_/)' |
 		head -70 | sed "s/^/PROBE $1 enable=$2 sym (children self): /"
 }
+# prof_totals <file>: "<function> <calls> <us>" so far, summed over the
+# CPUs' trace_stat/function<N>
+prof_totals() {
+	cat $TR/trace_stat/function* |
+		awk '$4 == "us" { h[$1] += $2; u[$1] += $3 } END { for (f in h) print f, h[f], u[f] }' > "$1"
+}
+# functions <label> <enable> <MB read>: the slice's figures, from the
+# totals before (/tmp/prof.0) and after it (/tmp/prof.1)
+functions() {
+	awk -v mb="$3" -v fns="$PROF_FUNCS" -v pre="PROBE $1 enable=$2 fn:" '
+		FILENAME == "/tmp/prof.0" { h0[$1] = $2; u0[$1] = $3; next }
+		{ hit[$1] = $2 - h0[$1]; us[$1] = $3 - u0[$1] }
+		END {
+			if (!(mb > 0)) { print pre, "no MB read"; exit }
+			n = split(fns, f)
+			for (i = 1; i <= n; i++) if (hit[f[i]] > 0)
+				printf "%s %s calls_per_mb=%.1f us_per_call=%.2f ms_per_mb=%.3f\n",
+					pre, f[i], hit[f[i]] / mb, us[f[i]] / hit[f[i]], us[f[i]] / 1000 / mb
+		}' /tmp/prof.0 /tmp/prof.1
+}
 slice() { # label N|Y|off|on|cache
 	set_config "$2"
 	# what was in flight at the flip (qd x jobs 1-MiB reads) completes
@@ -89,19 +145,21 @@ slice() { # label N|Y|off|on|cache
 	while [ "$(sectors_read)" -lt "$s0" ] && kill -0 $pid 2>/dev/null; do
 		sleep 0.2
 	done
-	if [ "$perf" = 1 ]; then
+	if [ "$perf" = 1 ] && [ "$1" != warmup ]; then
 		perf record -q -a -g -e cpu-clock -F 499 -o /tmp/perf.$1.$2 2>/dev/null &
 		ppid=$!
 		# perf takes seconds to start sampling under TCG
 		sleep 4
 	fi
 	counters_reset
+	[ "$prof" = 1 ] && prof_totals /tmp/prof.0
 	w0=$(window)
 	sleep "$secs"
 	w1=$(window)
 	# one copy of the counters: the I/O goes on while they are read
 	cp $XDX/stats /tmp/sb.stats; h=$(pool_hiwater)
-	if [ "$perf" = 1 ]; then kill -TERM $ppid; wait $ppid; fi
+	[ -n "$ppid" ] && { kill -TERM $ppid; wait $ppid; ppid=; }
+	[ "$prof" = 1 ] && prof_totals /tmp/prof.1
 	made=$(( $(st bounces) + $(st region_maps) ))
 	kib=$(( ($(st bytes_bounced) + $(st bytes_via_region)) >> 10 ))
 	kill -0 $pid 2>/dev/null || { echo "PROBE $1 enable=$2 mbps=fail: fio ended"; return; }
@@ -114,8 +172,12 @@ slice() { # label N|Y|off|on|cache
 		"kib_per_mapping=$((kib / (made + 1))) made=$made" \
 		"$(paths_moved mb /tmp/sb.stats)" \
 		"pool_hiwater=$h attempts_refused=$(($(st maps) - made))" \
-		"exchanges=$(st exchanges)"
-	if [ "$perf" = 1 ]; then profile "$1" "$2"; fi
+		"exchanges=$(st exchanges)$(stat_fields "region_reuses_on_cpu region_reuses_from_other_cpu region_splits region_merges" /tmp/sb.stats)"
+	if [ "$1" != warmup ]; then
+		[ "$perf" = 1 ] && profile "$1" "$2"
+		[ "$prof" = 1 ] && functions "$1" "$2" "$(echo "$w0 $w1" | awk '{ print ($5 - $1) * 512 / 1e6 }')"
+	fi
+	return 0
 }
 dev_limit "$(nvme_pci)" 32
 # one fio run to outlast the slices, ended when they are done
@@ -131,6 +193,7 @@ fi
 echo "PROBE low regions by order (free/in use), fio still reading:$(low_regions)"
 kill $pid 2>/dev/null
 wait $pid
+[ "$prof" = 1 ] && echo 0 > $TR/function_profile_enabled
 dev_limit "$(nvme_pci)" 0
 idle_timer_restore
 echo "$cache0" > $CPU_CACHE
