@@ -37,14 +37,15 @@
 #   xdx.prof=1    each slice under ftrace's function profiler (needs
 #                 its kernel: make profile-kernel, then run-probe.sh
 #                 --kernel build/obj-prof/arch/x86/boot/bzImage): for
-#                 each function of $PROF_FUNCS this
-#                 kernel can trace, over all CPUs, its calls per MB
-#                 read, its time with what it calls (graph time) per call
-#                 and per MB read; the profiler runs from before fio
+#                 each function of $PROF_FUNCS this kernel can trace,
+#                 over all CPUs, its calls per MB read, its time with
+#                 what it calls (graph time) per call and per MB read;
+#                 the profiler runs from before fio
 #                 starts to after it ends (turning it on or off patches
 #                 the functions, which under I/O in this PV domain hit an
 #                 unhandled int3), and a slice's figures are the
-#                 difference of its totals over the slice
+#                 difference of its totals over the slice, per MB read
+#                 over the same span (read in the same process)
 . /bin/xdx-lib.sh
 STAT=/sys/block/nvme0n1/stat
 sectors_read() { awk '{ print $3 }' $STAT; }
@@ -76,6 +77,9 @@ secs=$(arg_or secs 3)
 perf=$(arg_or perf 0)
 prof=$(arg_or prof 0)
 ppid=
+if [ "$perf" = 1 ] && [ "$prof" = 1 ]; then
+	echo "PROBE xdx.perf=1 and xdx.prof=1: one at a time"; exit 1
+fi
 if [ "$perf" = 1 ]; then
 	command -v perf > /dev/null || { echo "PROBE xdx.perf=1: no perf (run-probe.sh --with perf)"; exit 1; }
 	echo 0 > /proc/sys/kernel/kptr_restrict
@@ -96,11 +100,15 @@ if [ "$prof" = 1 ]; then
 		grep -qx "$f" $TR/available_filter_functions &&
 			echo "$f" >> $TR/set_ftrace_filter
 	done
+	# an empty filter would time every function
+	grep -q . $TR/set_ftrace_filter ||
+		{ echo "PROBE xdx.prof=1: none of the functions can be traced"; exit 1; }
 	echo "PROBE profiled functions: $(tr '\n' ' ' < $TR/set_ftrace_filter)"
 	# time scheduled out is not the function's (function_graph's option)
 	echo 0 > $TR/options/sleep-time ||
 		{ echo "PROBE xdx.prof=1: cannot leave out time asleep"; exit 1; }
-	echo 1 > $TR/function_profile_enabled
+	echo 1 > $TR/function_profile_enabled ||
+		{ echo "PROBE xdx.prof=1: cannot start the profiler"; exit 1; }
 fi
 idle_timer_off
 echo "PROBE enable at boot $b; fixed pool $(pool_mib) MiB;" \
@@ -119,18 +127,22 @@ profile() {
 		head -70 | sed "s/^/PROBE $1 enable=$2 sym (children self): /"
 }
 # prof_totals <file>: "<function> <calls> <us>" so far, summed over the
-# CPUs' trace_stat/function<N>
+# CPUs' trace_stat/function<N>, and "sectors <read> 0", in one process
+# so that the MB read and the totals cover the same time
 prof_totals() {
-	cat $TR/trace_stat/function* |
-		awk '$4 == "us" { h[$1] += $2; u[$1] += $3 } END { for (f in h) print f, h[f], u[f] }' > "$1"
+	awk -v st=$STAT 'FILENAME == st { print "sectors", $3, 0; next }
+		$4 == "us" { h[$1] += $2; u[$1] += $3 }
+		END { for (f in h) printf "%s %d %.3f\n", f, h[f], u[f] }' \
+		$STAT $TR/trace_stat/function* > "$1"
 }
-# functions <label> <enable> <MB read>: the slice's figures, from the
-# totals before (/tmp/prof.0) and after it (/tmp/prof.1)
+# functions <label> <enable>: the slice's figures, from the totals before
+# (/tmp/prof.0) and after it (/tmp/prof.1)
 functions() {
-	awk -v mb="$3" -v fns="$PROF_FUNCS" -v pre="PROBE $1 enable=$2 fn:" '
+	awk -v fns="$PROF_FUNCS" -v pre="PROBE $1 enable=$2 fn:" '
 		FILENAME == "/tmp/prof.0" { h0[$1] = $2; u0[$1] = $3; next }
 		{ hit[$1] = $2 - h0[$1]; us[$1] = $3 - u0[$1] }
 		END {
+			mb = hit["sectors"] * 512 / 1e6
 			if (!(mb > 0)) { print pre, "no MB read"; exit }
 			n = split(fns, f)
 			for (i = 1; i <= n; i++) if (hit[f[i]] > 0)
@@ -156,10 +168,10 @@ slice() { # label N|Y|off|on|cache
 	w0=$(window)
 	sleep "$secs"
 	w1=$(window)
+	[ "$prof" = 1 ] && prof_totals /tmp/prof.1
 	# one copy of the counters: the I/O goes on while they are read
 	cp $XDX/stats /tmp/sb.stats; h=$(pool_hiwater)
 	[ -n "$ppid" ] && { kill -TERM $ppid; wait $ppid; ppid=; }
-	[ "$prof" = 1 ] && prof_totals /tmp/prof.1
 	made=$(( $(st bounces) + $(st region_maps) ))
 	kib=$(( ($(st bytes_bounced) + $(st bytes_via_region)) >> 10 ))
 	kill -0 $pid 2>/dev/null || { echo "PROBE $1 enable=$2 mbps=fail: fio ended"; return; }
@@ -172,10 +184,10 @@ slice() { # label N|Y|off|on|cache
 		"kib_per_mapping=$((kib / (made + 1))) made=$made" \
 		"$(paths_moved mb /tmp/sb.stats)" \
 		"pool_hiwater=$h attempts_refused=$(($(st maps) - made))" \
-		"exchanges=$(st exchanges)$(stat_fields "region_reuses_on_cpu region_reuses_from_other_cpu region_splits region_merges" /tmp/sb.stats)"
+		"exchanges=$(st exchanges)$(stat_fields "region_reuses region_reuses_on_cpu region_reuses_from_other_cpu region_splits region_merges" /tmp/sb.stats)"
 	if [ "$1" != warmup ]; then
 		[ "$perf" = 1 ] && profile "$1" "$2"
-		[ "$prof" = 1 ] && functions "$1" "$2" "$(echo "$w0 $w1" | awk '{ print ($5 - $1) * 512 / 1e6 }')"
+		[ "$prof" = 1 ] && functions "$1" "$2"
 	fi
 	return 0
 }
