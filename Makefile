@@ -203,14 +203,20 @@ series-check: $(if $(filter 1,$(PREBUILT)),apply,kernel)
 config-check: apply
 	$(TESTBED)/phase.sh config-check $(TESTBED)/config-check.sh $(KTREE) $(OUT)
 
+# variant_kernel <name>,<build dir>,<config fragment>: the test kernel's
+# configuration plus one fragment, built in its own directory (phases
+# <name>-config and <name>-kernel)
+define variant_kernel
+	@$(TESTBED)/phase.sh $(1)-config $(TESTBED)/mkconfig.sh $(KTREE) $(2) \
+		"$(MAKE) -C $(KTREE) O=$(2) -j$(JOBS)" $(FRAGS) $(3)
+	$(TESTBED)/phase.sh $(1)-kernel $(MAKE) -C $(KTREE) O=$(2) -j$(JOBS) bzImage
+endef
+
 # The debug kernel (lockdep, DMA-API debug, DEBUG_PAGEALLOC, KFENCE,
 # kmemleak, ...) in its own build directory, and the guest suite on it
 DKOBJ    := $(OUT)/obj-debug
-DKMAKE   := $(MAKE) -C $(KTREE) O=$(DKOBJ) -j$(JOBS)
 debug-kernel: apply
-	@$(TESTBED)/phase.sh debug-config $(TESTBED)/mkconfig.sh $(KTREE) $(DKOBJ) "$(DKMAKE)" \
-		$(FRAGS) $(KTREE)/kernel/configs/xen_dom0_debug.config
-	$(TESTBED)/phase.sh debug-kernel $(DKMAKE) bzImage
+	$(call variant_kernel,debug,$(DKOBJ),$(KTREE)/kernel/configs/xen_dom0_debug.config)
 debug-test: debug-kernel initramfs $(XEN)
 	$(TESTBED)/phase.sh debug-guest $(TESTBED)/run-xen.sh --xen $(XEN) \
 		--kernel $(DKOBJ)/arch/x86/boot/bzImage --initrd $(INITRD) \
@@ -221,11 +227,8 @@ debug-test: debug-kernel initramfs $(XEN)
 # for probes that time functions (run-probe.sh same-buffers --kernel
 # build/obj-prof/arch/x86/boot/bzImage --append xdx.prof=1)
 PKOBJ    := $(OUT)/obj-prof
-PKMAKE   := $(MAKE) -C $(KTREE) O=$(PKOBJ) -j$(JOBS)
 profile-kernel: apply
-	@$(TESTBED)/phase.sh profile-config $(TESTBED)/mkconfig.sh $(KTREE) $(PKOBJ) "$(PKMAKE)" \
-		$(FRAGS) $(TESTBED)/profile.config
-	$(TESTBED)/phase.sh profile-kernel $(PKMAKE) bzImage
+	$(call variant_kernel,profile,$(PKOBJ),$(TESTBED)/profile.config)
 
 # Everything: make check, the debug kernel's guest suite, whole-kernel
 # XEN=n and arm64 builds (several hours on 2 cores)

@@ -73,12 +73,16 @@ go_cold() {
 		echo 1 > $XDX/flush
 	sync; echo 3 > /proc/sys/vm/drop_caches
 }
+# The tracing directory; tracefs_mount mounts tracefs there if it is not yet
+TRACING=/sys/kernel/tracing
+tracefs_mount() {
+	[ -d $TRACING/events ] || mount -t tracefs tracefs $TRACING
+}
 # irqsoff_available: 0 if the irqsoff tracer is there (the debug kernel
 # has it), 1 if not, 2 if tracefs could not be mounted
-IRQSOFF_TR=/sys/kernel/tracing
 irqsoff_available() {
-	[ -d $IRQSOFF_TR/events ] || mount -t tracefs tracefs $IRQSOFF_TR || return 2
-	grep -qw irqsoff $IRQSOFF_TR/available_tracers
+	tracefs_mount || return 2
+	grep -qw irqsoff $TRACING/available_tracers
 }
 # irqsoff_run <command...>: run the command under the irqsoff tracer; set
 # $irqsoff_us to the worst interrupts-off section meanwhile (µs) and
@@ -88,16 +92,16 @@ irqsoff_run() {
 	local rc
 	irqsoff_us= irqsoff_where=
 	rm -f /tmp/irqsoff.trace
-	echo 0 > $IRQSOFF_TR/tracing_max_latency
-	echo irqsoff > $IRQSOFF_TR/current_tracer || return 1
-	echo 1 > $IRQSOFF_TR/tracing_on
+	echo 0 > $TRACING/tracing_max_latency
+	echo irqsoff > $TRACING/current_tracer || return 1
+	echo 1 > $TRACING/tracing_on
 	"$@"; rc=$?
-	echo 0 > $IRQSOFF_TR/tracing_on
-	irqsoff_us=$(cat $IRQSOFF_TR/tracing_max_latency)
-	cat $IRQSOFF_TR/trace > /tmp/irqsoff.trace
+	echo 0 > $TRACING/tracing_on
+	irqsoff_us=$(cat $TRACING/tracing_max_latency)
+	cat $TRACING/trace > /tmp/irqsoff.trace
 	irqsoff_where=$(grep -E "=> (started|ended) at" /tmp/irqsoff.trace | head -2 |
 		sed 's/.*at: *//' | tr '\n' ' ')
-	echo nop > $IRQSOFF_TR/current_tracer
+	echo nop > $TRACING/current_tracer
 	return $rc
 }
 # low_regions: the low class's sizes that have regions, " o<order>

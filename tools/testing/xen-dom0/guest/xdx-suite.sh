@@ -196,19 +196,18 @@ t_bench_exchange_fail_injected() {
 # once, under QEMU TCG, a CPU met the breakpoint of that patching in
 # __schedule after it was done ("Oops: int3").
 t_tracepoints() {
-	TR=/sys/kernel/tracing
-	[ -d $TR/events ] || mount -t tracefs tracefs $TR || return 1
-	[ -d $TR/events/xen_dma_exchange ] || { echo "no xen_dma_exchange events"; return 1; }
-	echo 0 > $TR/tracing_on
+	tracefs_mount || return 1
+	[ -d $TRACING/events/xen_dma_exchange ] || { echo "no xen_dma_exchange events"; return 1; }
+	echo 0 > $TRACING/tracing_on
 	rc=0
 	for e in hit exchanged fallback invalidate; do
-		n=$(grep -c "xen_dma_exchange_$e:" $TR/trace)
+		n=$(grep -c "xen_dma_exchange_$e:" $TRACING/trace)
 		echo "xen_dma_exchange_$e: $n events"
-		grep -m1 "xen_dma_exchange_$e:" $TR/trace
+		grep -m1 "xen_dma_exchange_$e:" $TRACING/trace
 		[ "$n" -gt 0 ] || rc=1
 	done
 	# an event missing because the buffer wrapped is named as such
-	for c in $TR/per_cpu/cpu*; do
+	for c in $TRACING/per_cpu/cpu*; do
 		echo "${c##*/}: $(grep -E '^(entries|overrun):' $c/stats | tr '\n' ' ')"
 	done
 	return $rc

@@ -15,11 +15,10 @@
 #   xdx.disk=sym   the disk behind the 32-bit lsi53c895a instead of NVMe
 #                  under a 32-bit limit
 . /bin/xdx-lib.sh
-T=/sys/kernel/tracing
-[ -d $T/events ] || mount -t tracefs tracefs $T
+tracefs_mount
 grep -q "trace_event=xen_dma_exchange" /proc/cmdline ||
 	{ echo "PROBE needs the trace events on the command line"; exit 1; }
-echo 16384 > $T/buffer_size_kb
+echo 16384 > $TRACING/buffer_size_kb
 if [ "$(arg disk)" = sym ]; then
 	dev=$(disk_on_pci "$(sym_pci)") || { echo "PROBE no disk behind the lsi53c895a"; exit 1; }
 else
@@ -30,13 +29,13 @@ S="maps region_maps region_splits region_merges exchanges exchanges_in_map regio
 # orders <event>: the last run's events of that kind counted by order
 # (and why, for regions given back): " 12xorder=3 2xorder=5 why=budget"
 orders() {
-	grep -v '^#' $T/trace | awk -v ev="$1:" 'index($0, ev) {
+	grep -v '^#' $TRACING/trace | awk -v ev="$1:" 'index($0, ev) {
 		k = ""; for (i = 1; i <= NF; i++) if ($i ~ /^(order|why)=/) k = k " " $i
 		n[k]++ } END { for (k in n) printf " %dx%s", n[k], k }'
 }
 run() { # label
 	stats_reset
-	echo > $T/trace
+	echo > $TRACING/trace
 	out=$($(fio_cmd "$dev" direct randread 1024 32 1 3) 2>&1 | grep '^3;')
 	s=$(stat_fields "$S")
 	echo "PROBE $1 mbps=$(fio_mbps "$(fio_field "$out" read bw)")$s"

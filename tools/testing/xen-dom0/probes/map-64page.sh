@@ -20,7 +20,6 @@
 #                      not always survive)
 . /bin/xdx-lib.sh
 bench_bind >/dev/null || { echo "PROBE no benchmark device"; exit 1; }
-T=/sys/kernel/tracing
 S="region_maps exchanges exchanges_in_map regions_released bounces"
 rounds=$(arg_or rounds 10)
 between=$(arg between)
@@ -30,12 +29,12 @@ if [ "$between" = iperf ]; then
 fi
 trace=0
 if grep -q "trace_event=xen_dma_exchange" /proc/cmdline; then
-	[ -d $T/events ] || mount -t tracefs tracefs $T
-	echo 0 > $T/tracing_on; echo 4096 > $T/buffer_size_kb; trace=1
+	tracefs_mount
+	echo 0 > $TRACING/tracing_on; echo 4096 > $TRACING/buffer_size_kb; trace=1
 fi
 # the mappings of the last run by CPU, buffer and region, from the trace
 hits() {
-	grep -v '^#' $T/trace |
+	grep -v '^#' $TRACING/trace |
 		sed -n 's/.*\[\(00[0-9]\)\].*phys=\(0x[0-9a-f]*\).*dma=\(0x[0-9a-f]*\)/cpu\1 buf=\2 region=\3/p' |
 		sort | uniq -c | awk '{ printf " %s:%s,%s,%s", $1, $2, $3, $4 }'
 }
@@ -44,9 +43,9 @@ while [ $i -le "$rounds" ]; do
 	for en in N Y; do
 		xdx_enable $en
 		stats_reset
-		[ $trace = 1 ] && echo > $T/trace && [ $en = Y ] && echo 1 > $T/tracing_on
+		[ $trace = 1 ] && echo > $TRACING/trace && [ $en = Y ] && echo 1 > $TRACING/tracing_on
 		o=$(map_latency -t 1 -s 1 -b "$bits" -g 64 -d 0)
-		h=""; [ $trace = 1 ] && echo 0 > $T/tracing_on && [ $en = Y ] && h=" hits$(hits)"
+		h=""; [ $trace = 1 ] && echo 0 > $TRACING/tracing_on && [ $en = Y ] && h=" hits$(hits)"
 		s=$(stat_fields "$S")
 		echo "PROBE round $i enable=$en $o$s regions: $(grep " 6 256 " $XDX/regions | tr '\n' ' ')$h"
 	done

@@ -18,8 +18,8 @@
 # request the full pool refuses is tried again; the counters are summed
 # CPU by CPU while the I/O goes on, so it is approximate), the
 # backend's exchanges, and where its regions came from (a CPU's own
-# magazine, another CPU's, a split, a merge).  run-probe.sh --append swiotlb=<slots> sets
-# the pool.  dom0 arguments (run-probe.sh --append):
+# magazine, another CPU's, a split, a merge).  run-probe.sh --append
+# swiotlb=<slots> sets the pool.  dom0 arguments (run-probe.sh --append):
 #   xdx.qd=N      iodepth (default 128)
 #   xdx.jobs=N    fio jobs (default 2)
 #   xdx.pairs=N   pairs of slices, or rounds with xdx.cache (default 8)
@@ -40,22 +40,45 @@
 #                 each function of $PROF_FUNCS this kernel can trace,
 #                 over all CPUs, its calls per MB read, its time with
 #                 what it calls (graph time) per call and per MB read;
-#                 the profiler runs from before fio
-#                 starts to after it ends (turning it on or off patches
-#                 the functions, which under I/O in this PV domain hit an
-#                 unhandled int3), and a slice's figures are the
-#                 difference of its totals over the slice, per MB read
-#                 over the same span (read in the same process)
+#                 the profiler runs from before fio starts to after it
+#                 ends (turning it on or off patches the functions,
+#                 which under I/O in this PV domain hit an unhandled
+#                 int3), and a slice's figures are the difference of its
+#                 totals over the slice, per MB read over the same span
+#                 (read in the same process; read_ms= says how long the
+#                 totals took to read at each end)
+#   xdx.prof=self the same, but each function's time alone: without
+#                 the time of the functions of $PROF_FUNCS it calls,
+#                 nor that of interrupts landing in it (the event
+#                 channel upcall and the softirqs run at the
+#                 interrupt's exit, irq_exit_rcu(), are profiled too;
+#                 the interrupt's entry and exit code still count)
 . /bin/xdx-lib.sh
 STAT=/sys/block/nvme0n1/stat
 sectors_read() { awk '{ print $3 }' $STAT; }
-# window: "<sectors read> <uptime s> <CPUs' idle> <CPUs' total time>"
-# (/proc/stat's cpu line, USER_HZ; steal counts as busy), in one process
-# so that the slice's window and its counters' nearly match
+# window [<file>]: print "<sectors read> <uptime s> <CPUs' idle> <CPUs'
+# total time>" (/proc/stat's cpu line, USER_HZ; steal counts as busy);
+# with a file (xdx.prof), write there the function profiler's totals
+# so far, "<function> <calls> <us>" summed over the CPUs'
+# trace_stat/function<N>, "sectors <read> 0" with the sectors read at
+# the middle of reading them (their reading takes a while: the two
+# readings' mean), and "read_ms <ms> 0", how long that took (in steps
+# of 10 ms, 0 for less).  One process reads it all, so that a slice's
+# figures cover one span and its counters' span nearly matches; the
+# slice's MB/s and busy share are over a span that holds one reading of
+# the totals (the one at its start)
 window() {
-	awk -v st=$STAT 'FILENAME == st { s = $3 } FILENAME == "/proc/uptime" { u = $1 }
+	awk -v st=$STAT -v out="$1" 'FILENAME == st { s[n++] = $3 }
+		FILENAME == "/proc/uptime" { u[m++] = $1 }
 		FILENAME == "/proc/stat" && $1 == "cpu" { i = $5 + $6; t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }
-		END { print s, u, i, t }' $STAT /proc/uptime /proc/stat
+		FILENAME ~ /trace_stat/ && $4 == "us" { calls[$1] += $2; us[$1] += $3 }
+		END {
+			print s[0], u[0], i, t
+			if (out == "") exit
+			printf "sectors %.1f 0\nread_ms %.0f 0\n", (s[0] + s[1]) / 2,
+				(u[1] - u[0]) * 1000 > out
+			for (f in calls) printf "%s %d %.3f\n", f, calls[f], us[f] > out
+		}' $STAT /proc/uptime /proc/stat ${1:+$TRACING/trace_stat/function* /proc/uptime $STAT}
 }
 st() { stat_get "$1" /tmp/sb.stats; }
 CPU_CACHE=/sys/module/xen_dma_exchange/parameters/cpu_cache
@@ -76,39 +99,51 @@ pairs=$(arg_or pairs 8)
 secs=$(arg_or secs 3)
 perf=$(arg_or perf 0)
 prof=$(arg_or prof 0)
+case $prof in
+0) pf= ;;
+1|self) pf=/tmp/prof ;;
+*) echo "PROBE xdx.prof=$prof: 0, 1 or self"; exit 1 ;;
+esac
 ppid=
-if [ "$perf" = 1 ] && [ "$prof" = 1 ]; then
-	echo "PROBE xdx.perf=1 and xdx.prof=1: one at a time"; exit 1
+if [ "$perf" = 1 ] && [ -n "$pf" ]; then
+	echo "PROBE xdx.perf=1 and xdx.prof: one at a time"; exit 1
 fi
 if [ "$perf" = 1 ]; then
 	command -v perf > /dev/null || { echo "PROBE xdx.perf=1: no perf (run-probe.sh --with perf)"; exit 1; }
 	echo 0 > /proc/sys/kernel/kptr_restrict
 	echo -1 > /proc/sys/kernel/perf_event_paranoid
 fi
-# the submission, the mapping and unmapping paths, the completion
+# the submission, the mapping and unmapping paths, the completion; with
+# self, also every interrupt (the event channel upcall, and the softirqs
+# at its exit), to be left out of the function it lands in
 PROF_FUNCS="nvme_queue_rq xen_swiotlb_map_sg xen_swiotlb_map_page
 	xen_dma_exchange_map xdx_region_get swiotlb_tbl_map_single
 	nvme_irq blk_mq_end_request_batch nvme_unmap_data xen_swiotlb_unmap_sg
 	xen_swiotlb_unmap_page __xen_dma_exchange_unmap xdx_region_claim
 	xdx_region_put __swiotlb_tbl_unmap_single"
-TR=/sys/kernel/tracing
-if [ "$prof" = 1 ]; then
-	[ -d $TR/events ] || mount -t tracefs tracefs $TR
-	[ -f $TR/function_profile_enabled ] ||
-		{ echo "PROBE xdx.prof=1: this kernel has no function profiler"; exit 1; }
+[ "$prof" = self ] && PROF_FUNCS="$PROF_FUNCS xen_evtchn_do_upcall irq_exit_rcu"
+if [ -n "$pf" ]; then
+	tracefs_mount
+	[ -f $TRACING/function_profile_enabled ] ||
+		{ echo "PROBE xdx.prof: this kernel has no function profiler"; exit 1; }
 	for f in $PROF_FUNCS; do
-		grep -qx "$f" $TR/available_filter_functions &&
-			echo "$f" >> $TR/set_ftrace_filter
+		grep -qx "$f" $TRACING/available_filter_functions &&
+			echo "$f" >> $TRACING/set_ftrace_filter
 	done
 	# an empty filter would time every function
-	grep -q . $TR/set_ftrace_filter ||
-		{ echo "PROBE xdx.prof=1: none of the functions can be traced"; exit 1; }
-	echo "PROBE profiled functions: $(tr '\n' ' ' < $TR/set_ftrace_filter)"
+	grep -q . $TRACING/set_ftrace_filter ||
+		{ echo "PROBE xdx.prof: none of the functions can be traced"; exit 1; }
+	echo "PROBE profiled functions: $(tr '\n' ' ' < $TRACING/set_ftrace_filter)"
 	# time scheduled out is not the function's (function_graph's option)
-	echo 0 > $TR/options/sleep-time ||
-		{ echo "PROBE xdx.prof=1: cannot leave out time asleep"; exit 1; }
-	echo 1 > $TR/function_profile_enabled ||
-		{ echo "PROBE xdx.prof=1: cannot start the profiler"; exit 1; }
+	echo 0 > $TRACING/options/sleep-time ||
+		{ echo "PROBE xdx.prof: cannot leave out time asleep"; exit 1; }
+	# with self, a function's time leaves out the profiled functions it
+	# calls, the upcall of an interrupt landing in it included
+	graph_time=1; [ "$prof" = self ] && graph_time=0
+	echo $graph_time > $TRACING/options/graph-time ||
+		{ echo "PROBE xdx.prof: cannot set graph-time"; exit 1; }
+	echo 1 > $TRACING/function_profile_enabled ||
+		{ echo "PROBE xdx.prof: cannot start the profiler"; exit 1; }
 fi
 idle_timer_off
 echo "PROBE enable at boot $b; fixed pool $(pool_mib) MiB;" \
@@ -126,29 +161,22 @@ profile() {
 		awk '$1 + 0 >= 4 || ($1 + 0 >= 0.2 && $4 ~ /xdx_|xen_dma_exchange|swiotlb|memcpy|nvme_|rcu|queue_work|spin_lock|unmap|dma_/)' |
 		head -70 | sed "s/^/PROBE $1 enable=$2 sym (children self): /"
 }
-# prof_totals <file>: "<function> <calls> <us>" so far, summed over the
-# CPUs' trace_stat/function<N>, and "sectors <read> 0", in one process
-# so that the MB read and the totals cover the same time
-prof_totals() {
-	awk -v st=$STAT 'FILENAME == st { print "sectors", $3, 0; next }
-		$4 == "us" { h[$1] += $2; u[$1] += $3 }
-		END { for (f in h) printf "%s %d %.3f\n", f, h[f], u[f] }' \
-		$STAT $TR/trace_stat/function* > "$1"
-}
 # functions <label> <enable>: the slice's figures, from the totals before
-# (/tmp/prof.0) and after it (/tmp/prof.1)
+# ($pf.0) and after it ($pf.1)
 functions() {
-	awk -v fns="$PROF_FUNCS" -v pre="PROBE $1 enable=$2 fn:" '
-		FILENAME == "/tmp/prof.0" { h0[$1] = $2; u0[$1] = $3; next }
-		{ hit[$1] = $2 - h0[$1]; us[$1] = $3 - u0[$1] }
+	awk -v fns="$PROF_FUNCS" -v pre="PROBE $1 enable=$2 fn:" -v f0=$pf.0 '
+		FILENAME == f0 { h0[$1] = $2; u0[$1] = $3; next }
+		{ hit[$1] = $2 - h0[$1]; us[$1] = $3 - u0[$1]; h1[$1] = $2 }
 		END {
 			mb = hit["sectors"] * 512 / 1e6
 			if (!(mb > 0)) { print pre, "no MB read"; exit }
+			# how long the totals took to read, before and after
+			printf "%s read_ms=%d,%d\n", pre, h0["read_ms"], h1["read_ms"]
 			n = split(fns, f)
 			for (i = 1; i <= n; i++) if (hit[f[i]] > 0)
 				printf "%s %s calls_per_mb=%.1f us_per_call=%.2f ms_per_mb=%.3f\n",
 					pre, f[i], hit[f[i]] / mb, us[f[i]] / hit[f[i]], us[f[i]] / 1000 / mb
-		}' /tmp/prof.0 /tmp/prof.1
+		}' $pf.0 $pf.1
 }
 slice() { # label N|Y|off|on|cache
 	set_config "$2"
@@ -164,11 +192,9 @@ slice() { # label N|Y|off|on|cache
 		sleep 4
 	fi
 	counters_reset
-	[ "$prof" = 1 ] && prof_totals /tmp/prof.0
-	w0=$(window)
+	w0=$(window ${pf:+$pf.0})
 	sleep "$secs"
-	w1=$(window)
-	[ "$prof" = 1 ] && prof_totals /tmp/prof.1
+	w1=$(window ${pf:+$pf.1})
 	# one copy of the counters: the I/O goes on while they are read
 	cp $XDX/stats /tmp/sb.stats; h=$(pool_hiwater)
 	[ -n "$ppid" ] && { kill -TERM $ppid; wait $ppid; ppid=; }
@@ -187,7 +213,7 @@ slice() { # label N|Y|off|on|cache
 		"exchanges=$(st exchanges)$(stat_fields "region_reuses region_reuses_on_cpu region_reuses_from_other_cpu region_splits region_merges" /tmp/sb.stats)"
 	if [ "$1" != warmup ]; then
 		[ "$perf" = 1 ] && profile "$1" "$2"
-		[ "$prof" = 1 ] && functions "$1" "$2"
+		[ -n "$pf" ] && functions "$1" "$2"
 	fi
 	return 0
 }
@@ -205,7 +231,7 @@ fi
 echo "PROBE low regions by order (free/in use), fio still reading:$(low_regions)"
 kill $pid 2>/dev/null
 wait $pid
-[ "$prof" = 1 ] && echo 0 > $TR/function_profile_enabled
+[ -n "$pf" ] && echo 0 > $TRACING/function_profile_enabled
 dev_limit "$(nvme_pci)" 0
 idle_timer_restore
 echo "$cache0" > $CPU_CACHE
