@@ -29,6 +29,13 @@
 #                 its cpu_cache (on) and the backend at cpu_cache N
 #                 (cache), to tell the per-CPU magazines' share with the
 #                 same buffers (they hold regions up to 32 KiB)
+#   xdx.pace=1    each pair a bounce-only slice, the backend's, and
+#                 bounce-only again: the pair is "steady" if the two
+#                 bounce-only slices read within 10 % of each other, and
+#                 the backend's MB/s is taken against their mean; last,
+#                 the backend's ratio over the steady pairs and over all
+#                 (median [min-max]).  A slice's pace can change within
+#                 a boot for both settings alike (README, "Known slow")
 #   xdx.perf=1    each slice under perf record (cpu-clock, all CPUs,
 #                 call graphs; needs run-probe.sh --with perf): per
 #                 slice, the shares of samples by task, and by symbol
@@ -84,6 +91,7 @@ st() { stat_get "$1" /tmp/sb.stats; }
 CPU_CACHE=/sys/module/xen_dma_exchange/parameters/cpu_cache
 cache0=$(cat $CPU_CACHE)
 cache=$(arg cache)
+pace=$(arg_or pace 0)
 # set_config <N|off|Y|on|cache>
 set_config() {
 	case $1 in
@@ -105,6 +113,9 @@ case $prof in
 *) echo "PROBE xdx.prof=$prof: 0, 1 or self"; exit 1 ;;
 esac
 ppid=
+if [ -n "$cache" ] && [ "$pace" = 1 ]; then
+	echo "PROBE xdx.cache and xdx.pace=1: one at a time"; exit 1
+fi
 if [ "$perf" = 1 ] && [ -n "$pf" ]; then
 	echo "PROBE xdx.perf=1 and xdx.prof: one at a time"; exit 1
 fi
@@ -148,7 +159,7 @@ fi
 idle_timer_off
 echo "PROBE enable at boot $b; fixed pool $(pool_mib) MiB;" \
 	"iodepth $qd x $jobs; $pairs $([ -n "$cache" ] && echo "rounds (off, on, cpu_cache $cache)" || echo pairs)" \
-	"of ${secs}-s slices; perf $perf; function profiler $prof"
+	"of ${secs}-s slices; pace $pace; perf $perf; function profiler $prof"
 # profile <label> <enable>: where the last slice's samples went
 profile() {
 	local f=/tmp/perf.$1.$2
@@ -179,6 +190,7 @@ functions() {
 		}' $pf.0 $pf.1
 }
 slice() { # label N|Y|off|on|cache
+	rm -f /tmp/sb.mbps
 	set_config "$2"
 	# what was in flight at the flip (qd x jobs 1-MiB reads) completes
 	s0=$(( $(sectors_read) + qd * jobs * 2048 ))
@@ -201,12 +213,14 @@ slice() { # label N|Y|off|on|cache
 	made=$(( $(st bounces) + $(st region_maps) ))
 	kib=$(( ($(st bytes_bounced) + $(st bytes_via_region)) >> 10 ))
 	kill -0 $pid 2>/dev/null || { echo "PROBE $1 enable=$2 mbps=fail: fio ended"; return; }
-	echo "PROBE $1 enable=$2" \
-		"$(echo "$w0 $w1 $(nproc)" | awk '{
-			mb = ($5 - $1) * 512 / 1e6; secs = $6 - $2
-			busy = 1 - ($7 - $3) / ($8 - $4)
-			printf "mbps=%.1f cpu_busy=%.0f%% cpu_ms_per_mb=%s", mb / secs,
-				100 * busy, mb ? sprintf("%.2f", busy * $9 * secs * 1000 / mb) : "-" }')" \
+	wl=$(echo "$w0 $w1 $(nproc)" | awk '{
+		mb = ($5 - $1) * 512 / 1e6; secs = $6 - $2
+		busy = 1 - ($7 - $3) / ($8 - $4)
+		printf "mbps=%.1f cpu_busy=%.0f%% cpu_ms_per_mb=%s", mb / secs,
+			100 * busy, mb ? sprintf("%.2f", busy * $9 * secs * 1000 / mb) : "-" }')
+	# the MB/s alone, for pace_pairs
+	echo "$wl" | sed -n 's/^mbps=\([0-9.]*\) .*/\1/p' > /tmp/sb.mbps
+	echo "PROBE $1 enable=$2" "$wl" \
 		"kib_per_mapping=$((kib / (made + 1))) made=$made" \
 		"$(paths_moved mb /tmp/sb.stats)" \
 		"pool_hiwater=$h attempts_refused=$(($(st maps) - made))" \
@@ -222,8 +236,41 @@ dev_limit "$(nvme_pci)" 32
 # shellcheck disable=SC2046,SC2091 # the fio command, run
 $(fio_cmd /dev/nvme0n1 direct randread 1024 "$qd" "$jobs" 3600) > /tmp/sb.fio 2>&1 &
 pid=$!
+# pace_pairs: xdx.pace=1's pairs (bounce-only, the backend, bounce-only)
+# and their summary
+pace_pairs() {
+	local i=1 a b c
+	rm -f /tmp/sb.pace
+	slice warmup N > /dev/null
+	slice warmup Y > /dev/null
+	while [ "$i" -le "$pairs" ]; do
+		slice "pair$i-before" N; a=$(cat /tmp/sb.mbps 2>/dev/null)
+		slice "pair$i" Y; b=$(cat /tmp/sb.mbps 2>/dev/null)
+		slice "pair$i-after" N; c=$(cat /tmp/sb.mbps 2>/dev/null)
+		i=$((i + 1))
+		if [ -z "$a" ] || [ -z "$b" ] || [ -z "$c" ]; then
+			echo "PROBE pair$((i - 1)) pace: a slice failed"; continue
+		fi
+		echo "$a $b $c" | tee -a /tmp/sb.pace | awk -v p="PROBE pair$((i - 1)) pace:" '{
+			d = $3 / $1
+			printf "%s bounce-only %s then %s MB/s (%.2fx), backend %s: %.2fx their mean, %s\n",
+				p, $1, $3, d, $2, 2 * $2 / ($1 + $3),
+				(d >= 0.9 && d <= 1.1) ? "steady" : "pace moved" }'
+	done
+	[ -s /tmp/sb.pace ] || return 0
+	awk 'function put(a, n, v,  j) { for (j = n; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1]; a[j] = v }
+		function show(name, a, n) {
+			if (!n) { printf "PROBE pace %s: none\n", name; return }
+			printf "PROBE pace %s: %d, backend %.2fx [%.2f-%.2f]\n", name, n,
+				n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2, a[0], a[n - 1] }
+		{ r = 2 * $2 / ($1 + $3); put(all, na++, r); d = $3 / $1
+		  if (d >= 0.9 && d <= 1.1) put(st, ns++, r) }
+		END { show("steady pairs", st, ns); show("all pairs", all, na) }' /tmp/sb.pace
+}
 if [ -n "$cache" ]; then
 	rounds3 "$pairs" slice off on cache
+elif [ "$pace" = 1 ]; then
+	pace_pairs
 else
 	offon_pairs "$pairs" slice
 fi
