@@ -30,12 +30,18 @@
 #                 (cache), to tell the per-CPU magazines' share with the
 #                 same buffers (they hold regions up to 32 KiB)
 #   xdx.pace=1    each pair a bounce-only slice, the backend's, and
-#                 bounce-only again: the pair is "steady" if the two
-#                 bounce-only slices read within 10 % of each other, and
+#                 bounce-only again: the pair is "steady" if the second
+#                 bounce-only slice reads within +-10 % of the first, and
 #                 the backend's MB/s is taken against their mean; last,
 #                 the backend's ratio over the steady pairs and over all
-#                 (median [min-max]).  A slice's pace can change within
-#                 a boot for both settings alike (README, "Known slow")
+#                 (median [min-max]), and how often bounce-only moved
+#                 that much across the backend's slice and back to back
+#                 (a pair's first slice against the last pair's last).
+#                 A slice's pace can change within a boot for both
+#                 settings alike (README, "Known slow"); the second
+#                 bounce-only slice always follows a flip back from the
+#                 backend, so what the backend or the flip leaves behind
+#                 also counts as the pace moving
 #   xdx.perf=1    each slice under perf record (cpu-clock, all CPUs,
 #                 call graphs; needs run-probe.sh --with perf): per
 #                 slice, the shares of samples by task, and by symbol
@@ -92,6 +98,10 @@ CPU_CACHE=/sys/module/xen_dma_exchange/parameters/cpu_cache
 cache0=$(cat $CPU_CACHE)
 cache=$(arg cache)
 pace=$(arg_or pace 0)
+case $pace in
+0|1) ;;
+*) echo "PROBE xdx.pace=$pace: 0 or 1"; exit 1 ;;
+esac
 # set_config <N|off|Y|on|cache>
 set_config() {
 	case $1 in
@@ -237,35 +247,48 @@ dev_limit "$(nvme_pci)" 32
 $(fio_cmd /dev/nvme0n1 direct randread 1024 "$qd" "$jobs" 3600) > /tmp/sb.fio 2>&1 &
 pid=$!
 # pace_pairs: xdx.pace=1's pairs (bounce-only, the backend, bounce-only)
-# and their summary
+# and their summary.  Names of its own: slice() and what it calls set
+# variables of the caller.  /tmp/sb.pace: "<before> <backend> <after>
+# <last pair's after or 0>" per pair measured.
 pace_pairs() {
-	local i=1 a b c
+	local pp_i=1 pp_a pp_b pp_c pp_last=0
 	rm -f /tmp/sb.pace
 	slice warmup N > /dev/null
 	slice warmup Y > /dev/null
-	while [ "$i" -le "$pairs" ]; do
-		slice "pair$i-before" N; a=$(cat /tmp/sb.mbps 2>/dev/null)
-		slice "pair$i" Y; b=$(cat /tmp/sb.mbps 2>/dev/null)
-		slice "pair$i-after" N; c=$(cat /tmp/sb.mbps 2>/dev/null)
-		i=$((i + 1))
-		if [ -z "$a" ] || [ -z "$b" ] || [ -z "$c" ]; then
-			echo "PROBE pair$((i - 1)) pace: a slice failed"; continue
+	while [ "$pp_i" -le "$pairs" ]; do
+		slice "pair$pp_i-before" N; pp_a=$(cat /tmp/sb.mbps 2>/dev/null)
+		slice "pair$pp_i" Y; pp_b=$(cat /tmp/sb.mbps 2>/dev/null)
+		slice "pair$pp_i-after" N; pp_c=$(cat /tmp/sb.mbps 2>/dev/null)
+		if echo "$pp_a $pp_b $pp_c" | awk '!($1 > 0 && $2 > 0 && $3 > 0) { exit 1 }'; then
+			echo "$pp_a $pp_b $pp_c $pp_last" | tee -a /tmp/sb.pace |
+				awk -v p="PROBE pair$pp_i pace:" '{
+				d = $3 / $1
+				printf "%s bounce-only %s then %s MB/s (%.3fx), backend %s: %.2fx their mean, %s%s\n",
+					p, $1, $3, d, $2, 2 * $2 / ($1 + $3),
+					(d >= 0.9 && d <= 1.1) ? "steady" : "pace moved",
+					($4 > 0 ? sprintf("; bounce-only since the last pair %.3fx", $1 / $4) : "") }'
+			pp_last=$pp_c
+		else
+			echo "PROBE pair$pp_i pace: a slice failed or read nothing"
+			pp_last=0
 		fi
-		echo "$a $b $c" | tee -a /tmp/sb.pace | awk -v p="PROBE pair$((i - 1)) pace:" '{
-			d = $3 / $1
-			printf "%s bounce-only %s then %s MB/s (%.2fx), backend %s: %.2fx their mean, %s\n",
-				p, $1, $3, d, $2, 2 * $2 / ($1 + $3),
-				(d >= 0.9 && d <= 1.1) ? "steady" : "pace moved" }'
+		pp_i=$((pp_i + 1))
 	done
-	[ -s /tmp/sb.pace ] || return 0
+	[ -s /tmp/sb.pace ] || { echo "PROBE pace: no pair measured"; return 0; }
 	awk 'function put(a, n, v,  j) { for (j = n; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1]; a[j] = v }
 		function show(name, a, n) {
 			if (!n) { printf "PROBE pace %s: none\n", name; return }
 			printf "PROBE pace %s: %d, backend %.2fx [%.2f-%.2f]\n", name, n,
 				n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2, a[0], a[n - 1] }
-		{ r = 2 * $2 / ($1 + $3); put(all, na++, r); d = $3 / $1
-		  if (d >= 0.9 && d <= 1.1) put(st, ns++, r) }
-		END { show("steady pairs", st, ns); show("all pairs", all, na) }' /tmp/sb.pace
+		function moved(d) { return d < 0.9 || d > 1.1 }
+		{ r = 2 * $2 / ($1 + $3); put(all, na++, r)
+		  if (moved($3 / $1)) nm++; else put(st, ns++, r)
+		  if ($4 > 0) { nb++; if (moved($1 / $4)) nbm++ } }
+		END {
+			show("steady pairs", st, ns); show("all pairs", all, na)
+			# the control: bounce-only slices with no backend slice between
+			printf "PROBE pace moved: across the backend slice %d of %d, bounce-only back to back %d of %d\n",
+				nm, na, nbm, nb }' /tmp/sb.pace
 }
 if [ -n "$cache" ]; then
 	rounds3 "$pairs" slice off on cache
