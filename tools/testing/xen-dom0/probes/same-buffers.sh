@@ -246,6 +246,9 @@ dev_limit "$(nvme_pci)" 32
 # shellcheck disable=SC2046,SC2091 # the fio command, run
 $(fio_cmd /dev/nvme0n1 direct randread 1024 "$qd" "$jobs" 3600) > /tmp/sb.fio 2>&1 &
 pid=$!
+# A pair's pace moved if its second bounce-only slice read outside ±10 %
+# of its first: one rule, for the pair lines and the summary alike.
+pace_moved='function moved(d) { return d < 0.9 || d > 1.1 }'
 # pace_pairs: xdx.pace=1's pairs (bounce-only, the backend, bounce-only)
 # and their summary.  Names of its own: slice() and what it calls set
 # variables of the caller.  /tmp/sb.pace: "<before> <backend> <after>
@@ -261,11 +264,11 @@ pace_pairs() {
 		slice "pair$pp_i-after" N; pp_c=$(cat /tmp/sb.mbps 2>/dev/null)
 		if echo "$pp_a $pp_b $pp_c" | awk '!($1 > 0 && $2 > 0 && $3 > 0) { exit 1 }'; then
 			echo "$pp_a $pp_b $pp_c $pp_last" | tee -a /tmp/sb.pace |
-				awk -v p="PROBE pair$pp_i pace:" '{
+				awk -v p="PROBE pair$pp_i pace:" "$pace_moved"'{
 				d = $3 / $1
 				printf "%s bounce-only %s then %s MB/s (%.3fx), backend %s: %.2fx their mean, %s%s\n",
 					p, $1, $3, d, $2, 2 * $2 / ($1 + $3),
-					(d >= 0.9 && d <= 1.1) ? "steady" : "pace moved",
+					moved(d) ? "pace moved" : "steady",
 					($4 > 0 ? sprintf("; bounce-only since the last pair %.3fx", $1 / $4) : "") }'
 			pp_last=$pp_c
 		else
@@ -275,12 +278,12 @@ pace_pairs() {
 		pp_i=$((pp_i + 1))
 	done
 	[ -s /tmp/sb.pace ] || { echo "PROBE pace: no pair measured"; return 0; }
-	awk 'function put(a, n, v,  j) { for (j = n; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1]; a[j] = v }
+	awk "$pace_moved"'
+		function put(a, n, v,  j) { for (j = n; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1]; a[j] = v }
 		function show(name, a, n) {
 			if (!n) { printf "PROBE pace %s: none\n", name; return }
 			printf "PROBE pace %s: %d, backend %.2fx [%.2f-%.2f]\n", name, n,
 				n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2, a[0], a[n - 1] }
-		function moved(d) { return d < 0.9 || d > 1.1 }
 		{ r = 2 * $2 / ($1 + $3); put(all, na++, r)
 		  if (moved($3 / $1)) nm++; else put(st, ns++, r)
 		  if ($4 > 0) { nb++; if (moved($1 / $4)) nbm++ } }
