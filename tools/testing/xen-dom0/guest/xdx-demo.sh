@@ -24,7 +24,7 @@ for d in tx rx; do
 done
 # a deep queue on the small pool: NVMe under a 32-bit limit, 2 x 128 x 1 MiB
 dev_limit "$(nvme_pci)" 32
-echo 0 > $SWIOTLB/io_tlb_used_hiwater
+pool_hiwater_reset
 msgs=$(pool_full_msgs)
 out=$(fio --name=q --filename=/dev/nvme0n1 --ioengine=libaio --direct=1 --rw=randwrite --bs=1M \
 	--iodepth=128 --numjobs=2 --size=24M --offset_increment=32M --runtime=$secs --time_based \

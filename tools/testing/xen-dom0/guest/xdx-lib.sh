@@ -159,9 +159,12 @@ idle_timer_off() { idle_saved=$(cat $IDLE_SECS); echo 0 > $IDLE_SECS; }
 idle_timer_restore() { echo "$idle_saved" > $IDLE_SECS; }
 # pool_mib: the fixed swiotlb pool's size in MiB (2-KiB slots)
 pool_mib() { echo $(( $(cat $SWIOTLB/io_tlb_nslabs) / 512 )); }
+# pool_hiwater_reset: the fixed pool's high-water mark to 0; fails if the
+# kernel refuses
+pool_hiwater_reset() { echo 0 > $SWIOTLB/io_tlb_used_hiwater; }
 # counters_reset: the backend's counters and the fixed pool's high-water
-# to 0, before a run (probes)
-counters_reset() { stats_reset; echo 0 > $SWIOTLB/io_tlb_used_hiwater; }
+# to 0, before a run; fails if the high-water cannot be reset
+counters_reset() { stats_reset; pool_hiwater_reset; }
 # pool_hiwater: the fixed pool's high-water mark in slots since its reset
 pool_hiwater() { cat $SWIOTLB/io_tlb_used_hiwater; }
 # stat_fields "<names>" [<copy of the stats file>]: " <name>=<value>" for

@@ -61,8 +61,7 @@ buffered_reads() { # seed
 
 nvme_mask32_bounce() {
 	dev_limit "$(nvme_pci)" 32 || return 1
-	stats_reset
-	echo 0 > $SWIOTLB/io_tlb_used_hiwater || { echo "cannot reset the pool's high-water"; return 1; }
+	counters_reset || { echo "cannot reset the pool's high-water"; return 1; }
 	iocheck_all 21; rc=$?
 	hw=$(pool_hiwater)
 	echo "swiotlb hiwater: $hw"
@@ -654,8 +653,7 @@ t_no_splats() {
 # deep_queue_run <dev> <name> <cold|warm> <pool slots> <"full" messages before>:
 # one run; sets hw, via, bounced and frc for the caller
 deep_queue_run() {
-	stats_reset
-	echo 0 > $SWIOTLB/io_tlb_used_hiwater || { echo "cannot reset the pool's high-water"; return 1; }
+	counters_reset || { echo "cannot reset the pool's high-water"; return 1; }
 	fio_verify "$1" "$2" --rw=randwrite --bs=1M --iodepth=128 --numjobs=2 \
 		--size=24M --offset_increment=32M; frc=$?
 	hw=$(pool_hiwater)

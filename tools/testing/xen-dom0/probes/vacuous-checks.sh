@@ -33,7 +33,7 @@ broken() {
 		tail -3 | sed 's/^/PROBE   /'
 }
 broken nvme_mask32_bounce_only "the pool's high-water cannot be reset" \
-	's@echo 0 > $SWIOTLB/io_tlb_used_hiwater ||@false ||@'
+	's@counters_reset ||@false ||@'
 broken balloon_down_up_checksums "the balloon target is never lowered" \
 	's@echo $((orig - 262144)) > $B/target_kb@: no balloon@' nvme_mask32_owned_regions
 broken storm_concurrent_maps_reads_balloon "the backend is off during the storm" \
