@@ -20,8 +20,8 @@
 #    thread's CPU time for a fixed piece of work, timed every 0.1 s (about
 #    1 ms of work, 1 % of a CPU; lower is faster).  This host is itself a
 #    virtual machine; on an otherwise idle host two spinning threads ran
-#    at 1.2-1.4 G loop iterations a second each for 10 s, then one of
-#    them at 2.4-2.9 G for 12 s.
+#    at 1.1-1.4 G loop iterations a second each for 10 s, then one of
+#    them at 2.4-3.0 G for 12 s.
 # Started by run-probe.sh --host-perf; needs root's perf (kernel samples)
 # and python3, and QEMU's thread names (run-xen.sh's -name
 # debug-threads=on).  Guest code cannot be named: QEMU 7.2 writes no perf
@@ -32,18 +32,19 @@ console=$1 pidfile=$2 out=$3
 split=${HOST_PERF_SPLIT:-PROBE .*mbps=}
 rm -rf "$out"; mkdir -p "$out"
 thp() { sed -n 's/^thp_fault_alloc //p' /proc/vmstat; }
-# qemu_pid [<pid not to take>]: waits for a live QEMU in the pid file
-# shellcheck disable=SC2120 # the retry passes the first QEMU's pid
+# qemu_pid <seconds> [<pid not to take>]: waits that long for a live QEMU
+# in the pid file; fails when the time is up or our caller is gone
 qemu_pid() {
-	local p
-	while :; do
+	local p i=0
+	while [ $i -lt $(($1 * 2)) ] && kill -0 "$PPID" 2>/dev/null; do
 		p=$(cat "$pidfile" 2>/dev/null)
-		[ -n "$p" ] && [ "$p" != "${1:-}" ] && kill -0 "$p" 2>/dev/null &&
-			{ echo "$p"; return; }
-		sleep 0.5
+		[ -n "$p" ] && [ "$p" != "${2:-}" ] && kill -0 "$p" 2>/dev/null &&
+			{ echo "$p"; return 0; }
+		sleep 0.5; i=$((i + 1))
 	done
+	return 1
 }
-qp=$(qemu_pid)
+qp=$(qemu_pid 1800) || exit 1
 # the meter: "<time> <µs of CPU time for the work>" per sample
 python3 -c '
 import sys, time
@@ -61,8 +62,7 @@ while :; do
 	if ! kill -0 "$qp" 2>/dev/null; then
 		# a boot run-xen.sh retries: follow the second QEMU, for a minute
 		[ "$seen" = 0 ] || break
-		qp=$(timeout 60 bash -c "$(declare -f qemu_pid); pidfile='$pidfile'; qemu_pid $qp") ||
-			break
+		qp=$(qemu_pid 60 "$qp") || break
 	fi
 	n=$(grep -a -c "$split" "$console" 2>/dev/null); n=${n:-0}
 	if [ "$n" -gt "$seen" ]; then

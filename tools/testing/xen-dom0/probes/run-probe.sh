@@ -71,5 +71,6 @@ RESULTS=$out/results "$proj/tools/testing/xen-dom0/run-xen.sh" --xen "$proj/buil
 grep -a "^PROBE" "$out/$probe.log"
 if [ "$hostperf" = 1 ]; then
 	wait "$hpid" || echo "run-probe: host-perf.sh failed" >&2
+	trap - EXIT
 	cat "$out/$probe.host.txt"
 fi
