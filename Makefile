@@ -146,10 +146,7 @@ run: initramfs $(XEN)
 BENCH    ?= full
 FRAG     ?= 0
 PREALLOC ?= 0
-ifneq ($(words $(PREALLOC)),1)
-$(error PREALLOC must be 0 or 1, got '$(PREALLOC)')
-endif
-ifeq ($(filter 0 1,$(PREALLOC)),)
+ifeq ($(shell echo '$(PREALLOC)' | grep -xE '[01]'),)
 $(error PREALLOC must be 0 or 1, got '$(PREALLOC)')
 endif
 ifeq ($(filter quick full pool,$(BENCH)),)

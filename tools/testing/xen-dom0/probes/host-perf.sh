@@ -95,15 +95,14 @@ for f in "$out"/*.data; do
 	[ -e "$f" ] || continue
 	n=$(basename "$f" .data)
 	label=$(sed -n "${n}p" "$out/lines" | awk '{ print $2, $3 }')
+	# the stretch's row: its THP faults, start and end
+	read -r _ faults from to < <(awk -v n="$n" '$1 == n' "$out/thp")
 	# the meter's median over the stretch
-	pace=$(awk -v n="$n" '$1 == n { print $3, $4 }' "$out/thp" | {
-		read -r from to
-		awk -v a="$from" -v b="$to" '$1 >= a && $1 < b { print $2 }' "$out/meter"
-	} | sort -n | awk '{ v[NR] = $1 } END {
+	pace=$(awk -v a="$from" -v b="$to" '$1 >= a && $1 < b { print $2 }' "$out/meter" |
+		sort -n | awk '{ v[NR] = $1 } END {
 		if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 	perf script -i "$f" -F tid,ip,sym,dso 2>/dev/null | awk -v vcpus="$(tr '\n' ' ' < "$out/vcpus")" \
-		-v pre="PROBE-HOST $n $label:" -v thp="$(awk -v n="$n" '$1 == n { print $2 }' "$out/thp")" \
-		-v pace="${pace:--}" '
+		-v pre="PROBE-HOST $n $label:" -v thp="$faults" -v pace="${pace:--}" '
 	BEGIN { split(vcpus, t); for (i in t) vc[t[i]] = 1 }
 	function done() {
 		if (!depth) return
