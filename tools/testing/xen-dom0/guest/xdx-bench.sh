@@ -139,7 +139,7 @@ set_config() {
 		{ echo "bench: config off needs xen_dma_exchange.enable=0 at boot"; exit 1; } ;;
 	esac
 	[ $platform = xen ] && stats_reset
-	[ -w $SW ] && echo 0 > $SW
+	[ -w $SW ] && pool_hiwater_reset
 }
 counters() { # maps,region_reuses,exchanges,bytes_exchanged,bounces,bytes_bounced,swiotlb_hiwater,bytes_via_region
 	sw=$(cat $SW 2>/dev/null)

@@ -11,7 +11,8 @@
 # slice: the disk's MB/s (its sectors read, from
 # /sys/block/nvme0n1/stat, over the slice's time), the CPUs' busy share
 # and their busy milliseconds per MB read (from /proc/stat, where time
-# in a hypercall counts as busy too), KiB per mapping made
+# in a hypercall counts as busy too), context switches and interrupts
+# per MB read (/proc/stat too), KiB per mapping made
 # (a mapping the full pool refused is not one), what went through the
 # fixed pool and through regions, the pool's high-water, the mappings
 # the pool refused (map attempts the backend saw, less those made: a
@@ -22,13 +23,23 @@
 # swiotlb=<slots> sets the pool.  dom0 arguments (run-probe.sh --append):
 #   xdx.qd=N      iodepth (default 128)
 #   xdx.jobs=N    fio jobs (default 2)
-#   xdx.pairs=N   pairs of slices, or rounds with xdx.cache (default 8)
+#   xdx.pairs=N   pairs of slices, or rounds with xdx.cache or xdx.cold
+#                 (default 8)
 #   xdx.secs=N    seconds per slice (default 3)
 #   xdx.cache=N   rounds of three slices instead of pairs, the order
 #                 rotating (rounds3): bounce-only (off), the backend at
 #                 its cpu_cache (on) and the backend at cpu_cache N
 #                 (cache), to tell the per-CPU magazines' share with the
 #                 same buffers (they hold regions up to 32 KiB)
+#   xdx.cold=N    the same rounds, with the backend's third slice (cold)
+#                 taking free regions N entries down the shared free
+#                 lists from their heads, or at their tails (unused
+#                 longest) if shorter, instead of at their heads (put
+#                 last), as the series does; N from 1 to 9999999, a
+#                 large N being the tail (0, the default: no such
+#                 rounds): needs a kernel with
+#                 probes/reuse-cold.experiment.patch applied (its
+#                 reuse_cold parameter); not part of the series
 #   xdx.pace=1    each pair a bounce-only slice, the backend's, and
 #                 bounce-only again: the pair is "steady" if the second
 #                 bounce-only slice reads within +-10 % of the first, and
@@ -70,7 +81,8 @@
 STAT=/sys/block/nvme0n1/stat
 sectors_read() { awk '{ print $3 }' $STAT; }
 # window [<file>]: print "<sectors read> <uptime s> <CPUs' idle> <CPUs'
-# total time>" (/proc/stat's cpu line, USER_HZ; steal counts as busy);
+# total time> <context switches> <interrupts>" (/proc/stat's cpu line,
+# USER_HZ, steal counting as busy; its ctxt and intr totals);
 # with a file (xdx.prof), write there the function profiler's totals
 # so far, "<function> <calls> <us>" summed over the CPUs'
 # trace_stat/function<N>, "sectors <read> 0" with the sectors read at
@@ -84,9 +96,11 @@ window() {
 	awk -v st=$STAT -v out="$1" 'FILENAME == st { s[n++] = $3 }
 		FILENAME == "/proc/uptime" { u[m++] = $1 }
 		FILENAME == "/proc/stat" && $1 == "cpu" { i = $5 + $6; t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }
+		FILENAME == "/proc/stat" && $1 == "ctxt" { c = $2 }
+		FILENAME == "/proc/stat" && $1 == "intr" { irq = $2 }
 		FILENAME ~ /trace_stat/ && $4 == "us" { calls[$1] += $2; us[$1] += $3 }
 		END {
-			print s[0], u[0], i, t
+			print s[0], u[0], i, t, c, irq
 			if (out == "") exit
 			printf "sectors %.1f 0\nread_ms %.0f 0\n", (s[0] + s[1]) / 2,
 				(u[1] - u[0]) * 1000 > out
@@ -95,6 +109,7 @@ window() {
 }
 st() { stat_get "$1" /tmp/sb.stats; }
 CPU_CACHE=/sys/module/xen_dma_exchange/parameters/cpu_cache
+REUSE_COLD=/sys/module/xen_dma_exchange/parameters/reuse_cold
 cache0=$(cat $CPU_CACHE)
 cache=$(arg cache)
 pace=$(arg_or pace 0)
@@ -102,12 +117,25 @@ case $pace in
 0|1) ;;
 *) echo "PROBE xdx.pace=$pace: 0 or 1"; exit 1 ;;
 esac
-# set_config <N|off|Y|on|cache>
+cold=$(arg_or cold 0)
+# cold_set <N>: the experiment's switch, where the kernel has it
+cold_set() { [ ! -w $REUSE_COLD ] || echo "$1" > $REUSE_COLD; }
+case $cold in
+0) ;;
+''|*[!0-9]*|0*|????????*) echo "PROBE xdx.cold=$cold: 0 or a number from 1 to 9999999"; exit 1 ;;
+*) [ -w $REUSE_COLD ] ||
+	{ echo "PROBE xdx.cold=$cold: this kernel has no reuse_cold (probes/reuse-cold.experiment.patch)"; exit 1; }
+   cold_set "$cold" && [ "$(cat $REUSE_COLD)" = "$cold" ] ||
+	{ echo "PROBE xdx.cold=$cold: reuse_cold did not take it"; cold_set 0; exit 1; }
+   cold_set 0 ;;
+esac
+# set_config <N|off|Y|on|cache|cold>
 set_config() {
 	case $1 in
 	N|off) xdx_enable N ;;
-	Y|on) echo "$cache0" > $CPU_CACHE; xdx_enable Y ;;
+	Y|on) echo "$cache0" > $CPU_CACHE; cold_set 0; xdx_enable Y ;;
 	cache) echo "$cache" > $CPU_CACHE; xdx_enable Y ;;
+	cold) cold_set "$cold"; xdx_enable Y ;;
 	esac
 }
 b=$(cat $ENABLE)
@@ -123,8 +151,8 @@ case $prof in
 *) echo "PROBE xdx.prof=$prof: 0, 1 or self"; exit 1 ;;
 esac
 ppid=
-if [ -n "$cache" ] && [ "$pace" = 1 ]; then
-	echo "PROBE xdx.cache and xdx.pace=1: one at a time"; exit 1
+if [ "$(( ${cache:+1} + pace + (cold > 0) ))" -gt 1 ]; then
+	echo "PROBE xdx.cache, xdx.pace=1 and xdx.cold: one at a time"; exit 1
 fi
 if [ "$perf" = 1 ] && [ -n "$pf" ]; then
 	echo "PROBE xdx.perf=1 and xdx.prof: one at a time"; exit 1
@@ -168,7 +196,8 @@ if [ -n "$pf" ]; then
 fi
 idle_timer_off
 echo "PROBE enable at boot $b; fixed pool $(pool_mib) MiB;" \
-	"iodepth $qd x $jobs; $pairs $([ -n "$cache" ] && echo "rounds (off, on, cpu_cache $cache)" || echo pairs)" \
+	"iodepth $qd x $jobs; $pairs $([ -n "$cache" ] && echo "rounds (off, on, cpu_cache $cache)" ||
+		{ [ "$cold" != 0 ] && echo "rounds (off, on, reuse_cold $cold)"; } || echo pairs)" \
 	"of ${secs}-s slices; pace $pace; perf $perf; function profiler $prof"
 # profile <label> <enable>: where the last slice's samples went
 profile() {
@@ -199,7 +228,7 @@ functions() {
 					pre, f[i], hit[f[i]] / mb, us[f[i]] / hit[f[i]], us[f[i]] / 1000 / mb
 		}' $pf.0 $pf.1
 }
-slice() { # label N|Y|off|on|cache
+slice() { # label N|Y|off|on|cache|cold
 	rm -f /tmp/sb.mbps
 	set_config "$2"
 	# what was in flight at the flip (qd x jobs 1-MiB reads) completes
@@ -224,10 +253,12 @@ slice() { # label N|Y|off|on|cache
 	kib=$(( ($(st bytes_bounced) + $(st bytes_via_region)) >> 10 ))
 	kill -0 $pid 2>/dev/null || { echo "PROBE $1 enable=$2 mbps=fail: fio ended"; return; }
 	wl=$(echo "$w0 $w1 $(nproc)" | awk '{
-		mb = ($5 - $1) * 512 / 1e6; secs = $6 - $2
-		busy = 1 - ($7 - $3) / ($8 - $4)
+		mb = ($7 - $1) * 512 / 1e6; secs = $8 - $2
+		busy = 1 - ($9 - $3) / ($10 - $4)
 		printf "mbps=%.1f cpu_busy=%.0f%% cpu_ms_per_mb=%s", mb / secs,
-			100 * busy, mb ? sprintf("%.2f", busy * $9 * secs * 1000 / mb) : "-" }')
+			100 * busy, mb ? sprintf("%.2f", busy * $13 * secs * 1000 / mb) : "-"
+		printf " ctxt_per_mb=%s intr_per_mb=%s", mb ? sprintf("%.2f", ($11 - $5) / mb) : "-",
+			mb ? sprintf("%.2f", ($12 - $6) / mb) : "-" }')
 	# the MB/s alone, for pace_pairs
 	echo "$wl" | sed -n 's/^mbps=\([0-9.]*\) .*/\1/p' > /tmp/sb.mbps
 	echo "PROBE $1 enable=$2" "$wl" \
@@ -295,6 +326,8 @@ pace_pairs() {
 }
 if [ -n "$cache" ]; then
 	rounds3 "$pairs" slice off on cache
+elif [ "$cold" != 0 ]; then
+	rounds3 "$pairs" slice off on cold
 elif [ "$pace" = 1 ]; then
 	pace_pairs
 else
@@ -308,4 +341,5 @@ wait $pid
 dev_limit "$(nvme_pci)" 0
 idle_timer_restore
 echo "$cache0" > $CPU_CACHE
+cold_set 0
 xdx_enable "$b"
