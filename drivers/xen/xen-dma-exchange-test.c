@@ -474,9 +474,9 @@ static void xdx_test_offset_past_page(struct kunit *test)
 }
 
 /*
- * A region goes back on unmap to this CPU's magazine of its size (or to
- * the head of its free list): the next mapping of its size on the same
- * CPU reuses it, at the same bus address, without an exchange (counted:
+ * A region goes back on unmap to this CPU's magazine of its size (sizes
+ * up to 32 KiB): the next mapping of its size on the same CPU reuses it,
+ * at the same bus address, without an exchange (counted:
  * no exchange in a mapping call meanwhile), and with cpu_cache at its
  * default, without the global lock.  The task stays on one CPU for both
  * mappings; mapping and unmapping may sleep.  Another mapping on that CPU

@@ -338,7 +338,8 @@ void xen_dma_exchange_bounced(struct device *dev, size_t size)
  * @attrs: DMA attributes
  *
  * Copies back what the device wrote (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
- * unless DMA_ATTR_SKIP_CPU_SYNC) and returns the region to its free list.
+ * unless DMA_ATTR_SKIP_CPU_SYNC) and puts the region back
+ * (xdx_region_put()).
  * An unmap that does not match the mapping (length 0 included) is
  * reported and changes nothing.  A second unmap finds no mapped region,
  * unless the region serves a new mapping of the same offset and length

@@ -90,8 +90,9 @@ enum xdx_class {
  * @lt, @pfn, @maddr, @order and @cls are set once before the region is
  * published and never change.  While the region is in the tree, @list
  * is written under xdx_region_lock only, and is empty while the region
- * is off the free lists (in a CPU's magazine, mapped, or claimed by an
- * unmap), as xdx_free_buddy() tests.  @idle_since is protected by that
+ * is off the free and cooling lists (in a CPU's magazine, mapped, or
+ * claimed by an unmap); @cooling, under that lock too, says which of the
+ * two lists it is on, as xdx_free_buddy() tests.  @idle_since is protected by that
  * lock while the region is on a free list, and belongs to whoever took
  * it off otherwise; so is @gp_state, RCU's grace-period state when the
  * region was last put back (or, for a split's part or a merge's whole,
@@ -110,11 +111,12 @@ enum xdx_class {
  */
 struct xdx_region {
 	struct latch_tree_node lt;	/* in xdx_region_tree, by pfn */
-	struct list_head list;		/* free list, spares, or to destroy */
+	struct list_head list;	/* free or cooling list, spares, or to destroy */
 	unsigned long pfn;		/* first pseudo-physical frame */
 	phys_addr_t maddr;		/* machine address of the first byte */
 	unsigned int order;
 	enum xdx_class cls;
+	bool cooling;			/* its list is a cooling list */
 	unsigned long map_seq;		/* odd while mapped */
 	unsigned long idle_since;	/* jiffies, while free */
 	unsigned long gp_state;		/* RCU's, at the last put */

@@ -131,8 +131,21 @@ static const char * const xdx_class_names[XDX_NR_CLASSES] = { "low", "any" };
 #define XDX_MAG_MAX_ORDER	3
 #define XDX_MAG_SIZE		32
 
+/*
+ * A region put back on the shared lists waits on its size's cooling list
+ * until cool_kib's worth of later ones (at least one) have been put back
+ * behind it, unless a mapping finds its size's free list empty: a
+ * stream whose completions unmap on one CPU while another maps would
+ * otherwise copy each new mapping into bytes the other CPU and the device
+ * touched a moment ago, still in the other CPU's cache.  Tried under TCG,
+ * where that cost the backend up to a quarter of bounce-only's rate
+ * (README, "Known slow").
+ */
+#define XDX_COOL_KIB_MAX	4096
+
 static unsigned int xdx_reserve = 2;
 static unsigned int xdx_cpu_cache = 32;
+static unsigned int xdx_cool_kib = 1024;
 static unsigned int xdx_atomic_order = 6;
 static unsigned int xdx_idle_secs = 30;
 static unsigned long xdx_max_mb = 256;
@@ -165,10 +178,11 @@ static const struct latch_tree_ops xdx_region_tree_ops = {
 };
 
 /*
- * xdx_region_lock protects the tree's writers, the free lists, the spares
- * and their counts, the byte counts, the wanted, granted and refused
- * sizes, and the @list and @idle_since of every region on a free list
- * (see struct xdx_region for the others).  Readers of the tree hold
+ * xdx_region_lock protects the tree's writers, the free and cooling lists,
+ * the spares and their counts, the byte counts, the wanted, granted and
+ * refused sizes, the @list and @idle_since of every region on a free list
+ * and the @list and @cooling of every region on a cooling list (see struct
+ * xdx_region for the others).  Readers of the tree hold
  * rcu_read_lock() and use what they found only if its @map_seq says
  * mapped (xdx_region_lookup()); a sync holds it until its copy is done,
  * and regions are given back to Xen only a grace period after their last
@@ -179,6 +193,9 @@ static struct latch_tree_root xdx_region_tree;
 static struct list_head xdx_free[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned int xdx_nr_free[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned int xdx_nr_used[XDX_NR_CLASSES][XDX_NR_ORDERS];
+/* cooling lists, oldest first: their regions count in xdx_nr_used */
+static struct list_head xdx_cooling[XDX_NR_CLASSES][XDX_NR_ORDERS];
+static unsigned int xdx_nr_cooling[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static unsigned int xdx_want[XDX_NR_CLASSES][XDX_NR_ORDERS];
 static int xdx_granted_order = -1;	/* the largest order Xen exchanged */
 /* The worker's refusals of an order above xdx_granted_order */
@@ -307,8 +324,8 @@ static enum xdx_test_aid xdx_test_task_aid;
  * @aid: what changes for @task
  *
  * For the KUnit suite.  While set, xdx_region_get() called by @task in
- * task context, with XDX_TEST_DENY, ignores the magazines and the free
- * lists and its exchange fails as if injected (XDX_FAIL_INJECTED), so
+ * task context, with XDX_TEST_DENY, ignores the magazines, the free and
+ * the cooling lists and its exchange fails as if injected (XDX_FAIL_INJECTED), so
  * that the mapping goes to the fixed pool; with XDX_TEST_SPLIT, takes no
  * free region whole but splits the first free one larger than
  * XDX_BORROW_ORDERS above its order, reserve or not.  Other tasks, the
@@ -763,7 +780,7 @@ static struct xdx_region *xdx_free_buddy(const struct xdx_region *r,
 	b = container_of(node, struct xdx_region, lt);
 	be = xdx_extent_of(b);
 	if (!(upper ? xdx_halves(&be, &re) : xdx_halves(&re, &be)) ||
-	    b->cls != r->cls || list_empty(&b->list) ||
+	    b->cls != r->cls || list_empty(&b->list) || b->cooling ||
 	    !xdx_idle_since(b, before))
 		return NULL;
 	return b;
@@ -893,13 +910,74 @@ static void xdx_region_to_free_list(struct xdx_region *r)
 	xdx_nr_free[r->cls][r->order]++;
 }
 
+/* How many regions of @order cool_kib's worth is: at least one, none if 0. */
+static unsigned int xdx_cool_slots(unsigned int order)
+{
+	unsigned int kib = READ_ONCE(xdx_cool_kib);
+
+	return kib ? max(1U, kib >> (PAGE_SHIFT - 10 + order)) : 0;
+}
+
+/* Take the oldest region off the cooling list of @cls and @order. */
+static struct xdx_region *xdx_cool_take(enum xdx_class cls, unsigned int order)
+{
+	struct xdx_region *r;
+
+	lockdep_assert_held(&xdx_region_lock);
+	r = list_first_entry_or_null(&xdx_cooling[cls][order],
+				     struct xdx_region, list);
+	if (r) {
+		list_del_init(&r->list);
+		r->cooling = false;
+		xdx_nr_cooling[cls][order]--;
+	}
+	return r;
+}
+
+/*
+ * Put the taken, unmapped region @r on its cooling list, behind those put
+ * back before it; those beyond cool_kib's worth, oldest first, go on to
+ * the free list.
+ */
+static void xdx_region_cool(struct xdx_region *r)
+{
+	unsigned int cls = r->cls, order = r->order;
+
+	lockdep_assert_held(&xdx_region_lock);
+	r->cooling = true;
+	list_add_tail(&r->list, &xdx_cooling[cls][order]);
+	xdx_nr_cooling[cls][order]++;
+	while (xdx_nr_cooling[cls][order] > xdx_cool_slots(order))
+		xdx_region_to_free_list(xdx_cool_take(cls, order));
+}
+
+/*
+ * Move every cooling list to the free lists, where give-backs, splits and
+ * merges see them.  Oldest first: the newest ends at the head.
+ */
+static void xdx_cool_drain(void)
+{
+	unsigned int cls, order;
+	unsigned long flags;
+
+	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
+		for (order = 0; order <= XDX_MAX_ORDER; order++) {
+			/* one hold a size: interrupts stay off meanwhile */
+			spin_lock_irqsave(&xdx_region_lock, flags);
+			while (xdx_nr_cooling[cls][order])
+				xdx_region_to_free_list(xdx_cool_take(cls, order));
+			spin_unlock_irqrestore(&xdx_region_lock, flags);
+		}
+}
+
 /*
  * Put the @n regions of @rs, oldest first, out of a magazine, on their
- * free lists (@rs is used up): those unused longer than the tail behind
- * it, newest first so that the oldest ends last; the others at the head,
+ * cooling lists with @cool (from a full magazine), else on their free
+ * lists (@rs is used up): those unused longer than the tail behind it,
+ * newest first so that the oldest ends last; the others at the head,
  * oldest first so that the newest ends first.
  */
-static void xdx_mag_spill(struct xdx_region **rs, unsigned int n)
+static void xdx_mag_spill(struct xdx_region **rs, unsigned int n, bool cool)
 {
 	unsigned long flags;
 	unsigned int i;
@@ -907,6 +985,12 @@ static void xdx_mag_spill(struct xdx_region **rs, unsigned int n)
 	if (!n)
 		return;
 	spin_lock_irqsave(&xdx_region_lock, flags);
+	if (cool) {
+		for (i = 0; i < n; i++)
+			xdx_region_cool(rs[i]);
+		spin_unlock_irqrestore(&xdx_region_lock, flags);
+		return;
+	}
 	for (i = n; i--; ) {
 		if (xdx_older_than_tail(rs[i])) {
 			xdx_region_to_free_list(rs[i]);
@@ -999,13 +1083,13 @@ static void xdx_mag_fill(struct xdx_region **rs, unsigned int n)
 	while (n && *cnt < size)
 		mag[(*cnt)++] = rs[--n];
 	spin_unlock_irqrestore(&m->lock, flags);
-	xdx_mag_spill(rs, n);
+	xdx_mag_spill(rs, n, false);
 }
 
 /*
  * Keep the unmapped region @r in this CPU's magazine of its size; if that
- * is full (cpu_cache), its older regions go to the free lists first, all
- * but half of cpu_cache.
+ * is full (cpu_cache), its older regions go to the cooling lists (the
+ * free lists with cool_kib 0) first, all but half of cpu_cache.
  *
  * Return: false, @r untouched, if its size has no magazine or cpu_cache
  * is 0.
@@ -1029,16 +1113,17 @@ static bool xdx_mag_push(struct xdx_region *r)
 	}
 	mag[(*n)++] = r;
 	spin_unlock_irqrestore(&m->lock, flags);
-	xdx_mag_spill(old, spill);
+	xdx_mag_spill(old, spill, xdx_cool_slots(r->order) != 0);
 	return true;
 }
 
 /*
- * Move every CPU's magazines to the free lists, where give-backs, splits
- * and merges see them: before a flush, the shrinker and the idle worker
- * collect free regions, and when cpu_cache is lowered.  A region keeps its
- * idle time; one unused longer than its list's tail goes behind it.  Only
- * stacks that hold regions cost a lock.
+ * Move every CPU's magazines, and then the cooling lists, to the free
+ * lists, where give-backs, splits and merges see them: before a flush,
+ * the shrinker and the idle worker collect free regions, and when
+ * cpu_cache or cool_kib is lowered.  A region keeps its idle time; one
+ * unused longer than its list's tail goes behind it.  Only stacks that
+ * hold regions cost a lock.
  */
 static void xdx_mags_drain(void)
 {
@@ -1062,10 +1147,11 @@ static void xdx_mags_drain(void)
 				xdx_mag_take_oldest(m, m->r[cls][order],
 						    &m->n[cls][order], n, old);
 				spin_unlock_irqrestore(&m->lock, flags);
-				xdx_mag_spill(old, n);
+				xdx_mag_spill(old, n, false);
 			}
 		}
 	}
+	xdx_cool_drain();
 }
 
 /*
@@ -1132,9 +1218,10 @@ static void xdx_mags_count(unsigned int nr[XDX_NR_CLASSES][XDX_NR_ORDERS])
 
 /*
  * For xdx_region_get() past this CPU's magazine (or without one): a free
- * region from the free lists (and, if @on_cpu, a batch more of @order for
- * the magazine), else if @on_cpu one from another CPU's magazine, else
- * one exchanged now; NULL, with *@why, if none.
+ * region from the free lists, or if none of @order is free the oldest of
+ * its cooling list (and, if @on_cpu, a batch more of @order for the
+ * magazine), else if @on_cpu one from another CPU's magazine, else one
+ * exchanged now; NULL, with *@why, if none.
  */
 static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
 						unsigned int order, bool large,
@@ -1148,14 +1235,27 @@ static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
 	bool low_water;
 
 	spin_lock_irqsave(&xdx_region_lock, flags);
-	r = xdx_first_free(cls, order, (large || order > now) ? 0 :
-			   xdx_class_reserve(cls));
+	/* none of its size free: the oldest cooling ones, before a larger one */
+	r = NULL;
+	if (!xdx_nr_free[cls][order] && xdx_test_aid() == XDX_TEST_NONE)
+		r = xdx_cool_take(cls, order);
 	if (r) {
-		xdx_region_take(r);
-		if (on_cpu)
-			nr_batch = xdx_take_batch(cls, order, batch,
-						  READ_ONCE(xdx_cpu_cache) / 2);
-		low_water = xdx_nr_free[cls][r->order] < xdx_class_reserve(cls) ||
+		while (on_cpu && nr_batch < READ_ONCE(xdx_cpu_cache) / 2 &&
+		       xdx_nr_cooling[cls][order])
+			batch[nr_batch++] = xdx_cool_take(cls, order);
+	} else {
+		r = xdx_first_free(cls, order, (large || order > now) ? 0 :
+				   xdx_class_reserve(cls));
+		if (r) {
+			xdx_region_take(r);
+			if (on_cpu)
+				nr_batch = xdx_take_batch(cls, order, batch,
+							  READ_ONCE(xdx_cpu_cache) / 2);
+		}
+	}
+	if (r) {
+		low_water = xdx_nr_free[cls][r->order] +
+			    xdx_nr_cooling[cls][r->order] < xdx_class_reserve(cls) ||
 			    xdx_nr_spares < XDX_NR_ORDERS;
 		if (r->order != order) {	/* borrowed: build the right size */
 			xdx_want_more(cls, order);
@@ -1216,7 +1316,7 @@ static struct xdx_region *xdx_region_get_shared(enum xdx_class cls,
  * The region of @order this CPU's unmaps put back last is taken if there
  * is one (no hypercall, no global lock), else a free region of @order (no
  * hypercall), with up to half of cpu_cache more beyond the reserve for
- * this CPU's magazine.
+ * this CPU's magazine, else the oldest of @order still cooling.
  * Failing that, one up to XDX_BORROW_ORDERS larger: any free one for a
  * @large mapping or a miss too large to exchange now, one beyond that
  * order's reserve for a miss that could be exchanged now (a hypercall
@@ -1267,8 +1367,10 @@ struct xdx_region *xdx_region_get(enum xdx_class cls, unsigned int order,
  * @r: a region from xdx_region_claim(), or one from xdx_region_get() the
  *	mapping could not use (not committed)
  *
- * The region goes to this CPU's magazine of its size, if it has one, or
- * to the head of its free list: the next mapping of its size reuses it.
+ * The region goes to this CPU's magazine of its size, if it has one: the
+ * next mapping of its size on this CPU reuses it.  Otherwise to its
+ * cooling list, and from there, behind cool_kib's worth of later ones, to
+ * the head of its free list.
  */
 void xdx_region_put(struct xdx_region *r)
 {
@@ -1280,7 +1382,7 @@ void xdx_region_put(struct xdx_region *r)
 	if (xdx_mag_push(r))
 		return;
 	spin_lock_irqsave(&xdx_region_lock, flags);
-	xdx_region_to_free_list(r);
+	xdx_region_cool(r);
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
 }
 
@@ -1650,7 +1752,8 @@ static void xdx_region_refill(struct work_struct *work)
 			spin_lock_irqsave(&xdx_region_lock, flags);
 			target = xdx_class_reserve(cls) + xdx_want[cls][order];
 			xdx_want[cls][order] = 0;
-			have = xdx_nr_free[cls][order];
+			have = xdx_nr_free[cls][order] +
+			       xdx_nr_cooling[cls][order];
 			spin_unlock_irqrestore(&xdx_region_lock, flags);
 
 			while (have < target) {
@@ -1693,7 +1796,8 @@ static unsigned long xdx_shrink_count(struct shrinker *s,
 	spin_lock_irqsave(&xdx_region_lock, flags);
 	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
 		for (order = 0; order <= XDX_MAX_ORDER; order++) {
-			nfree[cls][order] += xdx_nr_free[cls][order];
+			nfree[cls][order] += xdx_nr_free[cls][order] +
+					     xdx_nr_cooling[cls][order];
 			if (nfree[cls][order] > xdx_class_reserve(cls))
 				pages += (unsigned long)(nfree[cls][order] -
 					 xdx_class_reserve(cls)) << order;
@@ -1743,26 +1847,29 @@ void xdx_region_show(struct seq_file *m)
 	unsigned int oncpu[XDX_NR_CLASSES][XDX_NR_ORDERS] = {};
 	unsigned int nfree[XDX_NR_CLASSES][XDX_NR_ORDERS];
 	unsigned int nused[XDX_NR_CLASSES][XDX_NR_ORDERS];
+	unsigned int ncool[XDX_NR_CLASSES][XDX_NR_ORDERS];
 	unsigned long flags;
 	int cls, order;
 
 	spin_lock_irqsave(&xdx_region_lock, flags);
 	memcpy(nfree, xdx_nr_free, sizeof(nfree));
 	memcpy(nused, xdx_nr_used, sizeof(nused));
+	memcpy(ncool, xdx_nr_cooling, sizeof(ncool));
 	spin_unlock_irqrestore(&xdx_region_lock, flags);
 	xdx_mags_count(oncpu);
 	seq_puts(m, "class order kib free in_use on_cpus\n");
 	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
 		for (order = 0; order <= XDX_MAX_ORDER; order++) {
-			/* the free lists count regions on CPUs as taken */
-			unsigned int c = min(oncpu[cls][order], nused[cls][order]);
+			/* the free lists count cooling regions and those on CPUs as taken */
+			unsigned int k = ncool[cls][order];
+			unsigned int c = min(oncpu[cls][order], nused[cls][order] - k);
 
 			if (nfree[cls][order] || nused[cls][order])
 				seq_printf(m, "%s %d %lu %u %u %u\n",
 					   xdx_class_names[cls], order,
 					   (PAGE_SIZE << order) >> 10,
-					   nfree[cls][order] + c,
-					   nused[cls][order] - c, c);
+					   nfree[cls][order] + k + c,
+					   nused[cls][order] - k - c, c);
 		}
 }
 #endif
@@ -1780,8 +1887,10 @@ int __init xdx_region_init(void)
 	int cls, order, cpu;
 
 	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
-		for (order = 0; order <= XDX_MAX_ORDER; order++)
+		for (order = 0; order <= XDX_MAX_ORDER; order++) {
 			INIT_LIST_HEAD(&xdx_free[cls][order]);
+			INIT_LIST_HEAD(&xdx_cooling[cls][order]);
+		}
 	xdx_mags = alloc_percpu(struct xdx_mag);
 	if (!xdx_mags)
 		return -ENOMEM;
@@ -1839,23 +1948,41 @@ static const struct kernel_param_ops xdx_reserve_ops = {
 	.get = param_get_uint,
 };
 
+/* A parameter of at most @max that, lowered, calls @drain. */
+static int xdx_set_uint_drain(const char *val, const struct kernel_param *kp,
+			      unsigned int max, void (*drain)(void))
+{
+	unsigned int old = READ_ONCE(*(unsigned int *)kp->arg);
+	int ret = xdx_set_uint_max(val, kp, max);
+
+	if (!ret && READ_ONCE(*(unsigned int *)kp->arg) < old)
+		drain();
+	return ret;
+}
+
 /*
- * Lowered, the magazines go to the free lists (a return, or a miss taking
+ * Lowered, the magazines and the cooling lists go to the free lists (a return, or a miss taking
  * from another CPU's, racing with the change may still refill one up to
  * the old size, until the next drain).
  */
 static int xdx_set_cache(const char *val, const struct kernel_param *kp)
 {
-	unsigned int old = READ_ONCE(xdx_cpu_cache);
-	int ret = xdx_set_uint_max(val, kp, XDX_MAG_SIZE);
-
-	if (!ret && READ_ONCE(xdx_cpu_cache) < old)
-		xdx_mags_drain();
-	return ret;
+	return xdx_set_uint_drain(val, kp, XDX_MAG_SIZE, xdx_mags_drain);
 }
 
 static const struct kernel_param_ops xdx_cache_ops = {
 	.set = xdx_set_cache,
+	.get = param_get_uint,
+};
+
+/* Lowered, the cooling lists go to the free lists. */
+static int xdx_set_cool(const char *val, const struct kernel_param *kp)
+{
+	return xdx_set_uint_drain(val, kp, XDX_COOL_KIB_MAX, xdx_cool_drain);
+}
+
+static const struct kernel_param_ops xdx_cool_ops = {
+	.set = xdx_set_cool,
 	.get = param_get_uint,
 };
 
@@ -1899,6 +2026,8 @@ module_param_cb(reserve, &xdx_reserve_ops, &xdx_reserve, 0644);
 MODULE_PARM_DESC(reserve, "Free regions below 4 GiB kept of every order 0-10 (default 2, at most 16)");
 module_param_cb(cpu_cache, &xdx_cache_ops, &xdx_cpu_cache, 0644);
 MODULE_PARM_DESC(cpu_cache, "Free regions of each size up to 32 KiB kept per CPU for its next mappings (0-32, default 32; 0 = none)");
+module_param_cb(cool_kib, &xdx_cool_ops, &xdx_cool_kib, 0644);
+MODULE_PARM_DESC(cool_kib, "KiB of later put-backs a region put back waits behind before it serves another mapping, unless its size's free list is empty (0-4096, default 1024; 0 = none)");
 module_param_cb(atomic_order, &xdx_order_ops, &xdx_atomic_order, 0644);
 MODULE_PARM_DESC(atomic_order, "Largest exchange made inside a mapping call, as page order, for sizes not promised at probe (0-9, default 6)");
 module_param_cb(idle_secs, &xdx_secs_ops, &xdx_idle_secs, 0644);

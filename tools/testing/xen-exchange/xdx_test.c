@@ -370,6 +370,7 @@ static void check_books(const char *where)
 	unsigned long nfree[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	unsigned long nused[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	unsigned long oncpu[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
+	unsigned long cool[XDX_NR_CLASSES][XDX_NR_ORDERS] = { { 0 } };
 	struct xdx_region *r;
 	struct rb_node *n;
 	int bad = 0, cls, order, cpu;
@@ -391,6 +392,20 @@ static void check_books(const char *where)
 					oncpu[cls][order]++;
 				}
 	}
+
+	/* a cooling region: free, marked, on its cooling list, in the tree */
+	for (cls = 0; cls < XDX_NR_CLASSES; cls++)
+		for (order = 0; order <= XDX_MAX_ORDER; order++) {
+			if (!xdx_cooling[cls][order].next)
+				continue;
+			list_for_each_entry(r, &xdx_cooling[cls][order], list) {
+				bad |= xdx_region_mapped(r) || !r->cooling ||
+				       r->cls != cls || r->order != order ||
+				       latch_tree_find(&r->pfn, &xdx_region_tree,
+						       &xdx_region_tree_ops) != &r->lt;
+				cool[cls][order]++;
+			}
+		}
 
 	for (r = first_region(); r; r = next_region(r), n0++) {
 		unsigned long bytes = PAGE_SIZE << r->order, i;
@@ -426,11 +441,15 @@ static void check_books(const char *where)
 			struct list_head *p;
 
 			if (xdx_free[cls][order].next)
-				list_for_each(p, &xdx_free[cls][order])
+				list_for_each(p, &xdx_free[cls][order]) {
+					bad |= list_entry(p, struct xdx_region, list)->cooling;
 					len++;
-			bad |= len + oncpu[cls][order] != nfree[cls][order] ||
+				}
+			bad |= len + oncpu[cls][order] + cool[cls][order] != nfree[cls][order] ||
 			       xdx_nr_free[cls][order] != len ||
-			       xdx_nr_used[cls][order] != nused[cls][order] + oncpu[cls][order];
+			       xdx_nr_cooling[cls][order] != cool[cls][order] ||
+			       xdx_nr_used[cls][order] != nused[cls][order] + oncpu[cls][order] +
+							  cool[cls][order];
 		}
 	if (bad || n0 != n1 || sum != xdx_held_bytes || low != xdx_held_low_bytes ||
 	    xdx_held_bytes > xdx_max_mb << 20 || xdx_held_low_bytes > xdx_low_budget_mb << 20 ||
@@ -488,6 +507,7 @@ static void setup_low(unsigned int reserve, unsigned long low_frames)
 	xdx_max_order = XDX_MAX_ORDER;
 	xdx_reserve = reserve;
 	xdx_cpu_cache = 0;			/* no magazines: see cpu_cache_* */
+	xdx_cool_kib = 0;			/* no cooling: see cooling_* */
 	xdx_sim_cpu = 0;
 	xdx_atomic_order = 3;
 	xdx_idle_secs = 30;
@@ -1142,6 +1162,90 @@ static bool free_buddies(enum xdx_class cls, unsigned int order)
 static unsigned int mag_n(int cpu, enum xdx_class cls, unsigned int order)
 {
 	return per_cpu_ptr(xdx_mags, cpu)->n[cls][order];
+}
+
+/*
+ * A region put back waits on its cooling list behind cool_kib's worth of
+ * later ones: the next mapping of its size gets the one put back longest
+ * ago, not the last one; with nothing else free, the oldest cooling one
+ * rather than an exchange; a drain moves the cooling lists to the free
+ * lists, the newest at the head; a full magazine's oldest go to the
+ * cooling list, and a miss takes a batch from there for its magazine.
+ */
+static void test_cooling_hands_out_older_regions_first(void)
+{
+	struct xdx_region *rs[3];
+	dma_addr_t d[3], e, f[6];
+	unsigned int i;
+	u64 ex;
+
+	setup(0);
+	xdx_cool_kib = 8;			/* two single pages */
+	for (i = 0; i < 3; i++) {
+		d[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+		rs[i] = region_of(d[i]);
+	}
+	CHECK(last_path == P_REGION && rs[0] && rs[1] && rs[2] &&
+	      nr_free(XDX_CLASS_LOW, 0) == 0);
+	ex = st(XDX_EXCHANGES);
+
+	unmap(&dev32, d[0], PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 0 && xdx_nr_cooling[XDX_CLASS_LOW][0] == 1);
+	check_books("cooling");
+	/* nothing else free: the one put back, not an exchange */
+	d[0] = map(&dev32, BUF(3), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && region_of(d[0]) == rs[0] &&
+	      st(XDX_EXCHANGES) == ex && xdx_nr_cooling[XDX_CLASS_LOW][0] == 0);
+
+	for (i = 0; i < 3; i++)
+		unmap(&dev32, d[i], PAGE_SIZE, DMA_TO_DEVICE);
+	/* two cool at once: the first put back has gone on to the free list */
+	CHECK(xdx_nr_cooling[XDX_CLASS_LOW][0] == 2 && nr_free(XDX_CLASS_LOW, 0) == 1 &&
+	      free_at(XDX_CLASS_LOW, 0, 0) == rs[0]);
+	check_books("cooled");
+	e = map(&dev32, BUF(4), PAGE_SIZE, DMA_FROM_DEVICE);
+	CHECK(last_path == P_REGION && region_of(e) == rs[0] && st(XDX_EXCHANGES) == ex &&
+	      dev_sees(&dev32, e, cpu(BUF(4)), PAGE_SIZE));	/* pre-filled */
+	unmap(&dev32, e, PAGE_SIZE, DMA_FROM_DEVICE);
+	CHECK(xdx_nr_cooling[XDX_CLASS_LOW][0] == 2 && nr_free(XDX_CLASS_LOW, 0) == 1 &&
+	      free_at(XDX_CLASS_LOW, 0, 0) == rs[1]);
+
+	/* a drain: all on the free list, the last put back at the head */
+	xdx_mags_drain();
+	CHECK(xdx_nr_cooling[XDX_CLASS_LOW][0] == 0 && nr_free(XDX_CLASS_LOW, 0) == 3 &&
+	      free_at(XDX_CLASS_LOW, 0, 0) == rs[0] && free_at(XDX_CLASS_LOW, 0, 2) == rs[1]);
+	check_books("drained");
+
+	/*
+	 * Magazines: CPU 0 maps six (three from the free list, two of them
+	 * as a batch for its magazine, three exchanged), CPU 1 unmaps them:
+	 * its full magazine's two oldest go to the cooling list.  CPU 0's
+	 * next miss, with none free, takes the oldest and the other as a
+	 * batch, and wakes the worker for the reserve.
+	 */
+	xdx_cpu_cache = 4;
+	for (i = 0; i < 6; i++) {
+		f[i] = map(&dev32, BUF(i), PAGE_SIZE, DMA_TO_DEVICE);
+		CHECK(last_path == P_REGION);
+	}
+	CHECK(nr_free(XDX_CLASS_LOW, 0) == 0 && mag_n(0, XDX_CLASS_LOW, 0) == 0 &&
+	      st(XDX_EXCHANGES) == ex + 3);
+	xdx_sim_cpu = 1;
+	for (i = 0; i < 6; i++)
+		unmap(&dev32, f[i], PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(xdx_nr_cooling[XDX_CLASS_LOW][0] == 2 && mag_n(1, XDX_CLASS_LOW, 0) == 4 &&
+	      nr_free(XDX_CLASS_LOW, 0) == 0);
+	check_books("spilled to cooling");
+	xdx_sim_cpu = 0;
+	xdx_reserve = 1;
+	xdx_refill_work.pending = false;
+	e = map(&dev32, BUF(6), PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(last_path == P_REGION && region_of(e) == region_of(f[0]) &&
+	      mag_n(0, XDX_CLASS_LOW, 0) == 1 && xdx_nr_cooling[XDX_CLASS_LOW][0] == 0 &&
+	      st(XDX_EXCHANGES) == ex + 3 && xdx_refill_work.pending);
+	unmap(&dev32, e, PAGE_SIZE, DMA_TO_DEVICE);
+	check_books("batch from cooling");
+	teardown();
 }
 
 /*
@@ -2624,6 +2728,7 @@ static void test_random_model(void)
 	xdx_max_mb = 12;			/* the reserve alone is 8 MiB low */
 	xdx_low_budget_mb = 10;
 	xdx_cpu_cache = 8;
+	xdx_cool_kib = 64;
 	for (s = 0; s < NR_SLOTS; s += 5)
 		sim_make_contiguous(PHYS_PFN(BUF(s)), SLOT_PAGES);
 	memcpy(p2m, sim.p2m, sizeof(p2m));
@@ -2742,6 +2847,8 @@ static void test_random_model(void)
 			sim.fail_alloc = rand() % 8 == 0;
 			if (rand() % 8 == 0)		/* magazines resized, or none */
 				xdx_cpu_cache = (unsigned int[]){ 0, 1, 4, 8, 32 }[rand() % 5];
+			if (rand() % 8 == 0)		/* cooling resized, or none */
+				xdx_cool_kib = (unsigned int[]){ 0, 4, 64, 1024 }[rand() % 4];
 			if (rand() % 8 == 0)		/* Xen's cap lowered or raised */
 				sim.memop_max_order = (unsigned int[]){ 5, 7, 9, 18 }[rand() % 4];
 		}
@@ -2794,6 +2901,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
 	{ "partial_syncs_copy_exactly_the_range", test_partial_syncs_copy_exactly_the_range },
 	{ "second_mapping_reuses_region", test_second_mapping_reuses_region },
 	{ "cpu_cache_reuses_without_global_lock", test_cpu_cache_reuses_without_global_lock },
+	{ "cooling_hands_out_older_regions_first", test_cooling_hands_out_older_regions_first },
 	{ "miss_takes_other_cpus_magazine", test_miss_takes_other_cpus_magazine },
 	{ "caller_frames_never_change", test_caller_frames_never_change },
 	{ "exchange_failure_falls_back_to_pool", test_exchange_failure_falls_back_to_pool },

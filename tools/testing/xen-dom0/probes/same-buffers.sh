@@ -23,7 +23,7 @@
 # swiotlb=<slots> sets the pool.  dom0 arguments (run-probe.sh --append):
 #   xdx.qd=N      iodepth (default 128)
 #   xdx.jobs=N    fio jobs (default 2)
-#   xdx.pairs=N   pairs of slices, or rounds with xdx.cache or xdx.cold
+#   xdx.pairs=N   pairs of slices, or rounds with xdx.cache or xdx.cool
 #                 (default 8)
 #   xdx.secs=N    seconds per slice (default 3)
 #   xdx.cache=N   rounds of three slices instead of pairs, the order
@@ -31,15 +31,9 @@
 #                 its cpu_cache (on) and the backend at cpu_cache N
 #                 (cache), to tell the per-CPU magazines' share with the
 #                 same buffers (they hold regions up to 32 KiB)
-#   xdx.cold=N    the same rounds, with the backend's third slice (cold)
-#                 taking free regions N entries down the shared free
-#                 lists from their heads, or at their tails (unused
-#                 longest) if shorter, instead of at their heads (put
-#                 last), as the series does; N from 1 to 9999999, a
-#                 large N being the tail (0, the default: no such
-#                 rounds): needs a kernel with
-#                 probes/reuse-cold.experiment.patch applied (its
-#                 reuse_cold parameter); not part of the series
+#   xdx.cool=N    the same rounds, with the backend's third slice (cool)
+#                 at cool_kib N (0-4096; 0 hands out the region put back
+#                 last) and its second at cool_kib as booted
 #   xdx.pace=1    each pair a bounce-only slice, the backend's, and
 #                 bounce-only again: the pair is "steady" if the second
 #                 bounce-only slice reads within +-10 % of the first, and
@@ -109,33 +103,31 @@ window() {
 }
 st() { stat_get "$1" /tmp/sb.stats; }
 CPU_CACHE=/sys/module/xen_dma_exchange/parameters/cpu_cache
-REUSE_COLD=/sys/module/xen_dma_exchange/parameters/reuse_cold
+COOL_KIB=/sys/module/xen_dma_exchange/parameters/cool_kib
 cache0=$(cat $CPU_CACHE)
+cool0=$(cat $COOL_KIB 2>/dev/null)
+# cool_set <KiB>: cool_kib, where the kernel has it
+cool_set() { [ ! -w $COOL_KIB ] || echo "$1" > $COOL_KIB; }
 cache=$(arg cache)
 pace=$(arg_or pace 0)
 case $pace in
 0|1) ;;
 *) echo "PROBE xdx.pace=$pace: 0 or 1"; exit 1 ;;
 esac
-cold=$(arg_or cold 0)
-# cold_set <N>: the experiment's switch, where the kernel has it
-cold_set() { [ ! -w $REUSE_COLD ] || echo "$1" > $REUSE_COLD; }
-case $cold in
-0) ;;
-''|*[!0-9]*|0*|????????*) echo "PROBE xdx.cold=$cold: 0 or a number from 1 to 9999999"; exit 1 ;;
-*) [ -w $REUSE_COLD ] ||
-	{ echo "PROBE xdx.cold=$cold: this kernel has no reuse_cold (probes/reuse-cold.experiment.patch)"; exit 1; }
-   cold_set "$cold" && [ "$(cat $REUSE_COLD)" = "$cold" ] ||
-	{ echo "PROBE xdx.cold=$cold: reuse_cold did not take it"; cold_set 0; exit 1; }
-   cold_set 0 ;;
+cool=$(arg cool)
+case $cool in
+''|0) ;;
+*[!0-9]*|0*|?????*) echo "PROBE xdx.cool=$cool: a number from 0 to 4096"; exit 1 ;;
+*) [ "$cool" -le 4096 ] || { echo "PROBE xdx.cool=$cool: a number from 0 to 4096"; exit 1; } ;;
 esac
-# set_config <N|off|Y|on|cache|cold>
+[ -z "$cool" ] || [ -w $COOL_KIB ] || { echo "PROBE xdx.cool: this kernel has no cool_kib"; exit 1; }
+# set_config <N|off|Y|on|cache|cool>
 set_config() {
 	case $1 in
 	N|off) xdx_enable N ;;
-	Y|on) echo "$cache0" > $CPU_CACHE; cold_set 0; xdx_enable Y ;;
+	Y|on) echo "$cache0" > $CPU_CACHE; cool_set "$cool0"; xdx_enable Y ;;
 	cache) echo "$cache" > $CPU_CACHE; xdx_enable Y ;;
-	cold) cold_set "$cold"; xdx_enable Y ;;
+	cool) cool_set "$cool"; xdx_enable Y ;;
 	esac
 }
 b=$(cat $ENABLE)
@@ -151,8 +143,8 @@ case $prof in
 *) echo "PROBE xdx.prof=$prof: 0, 1 or self"; exit 1 ;;
 esac
 ppid=
-if [ "$(( ${cache:+1} + pace + (cold > 0) ))" -gt 1 ]; then
-	echo "PROBE xdx.cache, xdx.pace=1 and xdx.cold: one at a time"; exit 1
+if [ "$(( ${cache:+1} + pace + ${cool:+1} ))" -gt 1 ]; then
+	echo "PROBE xdx.cache, xdx.pace=1 and xdx.cool: one at a time"; exit 1
 fi
 if [ "$perf" = 1 ] && [ -n "$pf" ]; then
 	echo "PROBE xdx.perf=1 and xdx.prof: one at a time"; exit 1
@@ -197,7 +189,7 @@ fi
 idle_timer_off
 echo "PROBE enable at boot $b; fixed pool $(pool_mib) MiB;" \
 	"iodepth $qd x $jobs; $pairs $([ -n "$cache" ] && echo "rounds (off, on, cpu_cache $cache)" ||
-		{ [ "$cold" != 0 ] && echo "rounds (off, on, reuse_cold $cold)"; } || echo pairs)" \
+		{ [ -n "$cool" ] && echo "rounds (off, on at cool_kib $cool0, cool_kib $cool)"; } || echo pairs)" \
 	"of ${secs}-s slices; pace $pace; perf $perf; function profiler $prof"
 # profile <label> <enable>: where the last slice's samples went
 profile() {
@@ -228,7 +220,7 @@ functions() {
 					pre, f[i], hit[f[i]] / mb, us[f[i]] / hit[f[i]], us[f[i]] / 1000 / mb
 		}' $pf.0 $pf.1
 }
-slice() { # label N|Y|off|on|cache|cold
+slice() { # label N|Y|off|on|cache|cool
 	rm -f /tmp/sb.mbps
 	set_config "$2"
 	# what was in flight at the flip (qd x jobs 1-MiB reads) completes
@@ -326,8 +318,8 @@ pace_pairs() {
 }
 if [ -n "$cache" ]; then
 	rounds3 "$pairs" slice off on cache
-elif [ "$cold" != 0 ]; then
-	rounds3 "$pairs" slice off on cold
+elif [ -n "$cool" ]; then
+	rounds3 "$pairs" slice off on cool
 elif [ "$pace" = 1 ]; then
 	pace_pairs
 else
@@ -341,5 +333,5 @@ wait $pid
 dev_limit "$(nvme_pci)" 0
 idle_timer_restore
 echo "$cache0" > $CPU_CACHE
-cold_set 0
+cool_set "$cool0"
 xdx_enable "$b"
